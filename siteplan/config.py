@@ -310,7 +310,8 @@ class OutputConfig(_Section):
     language: Literal["sv", "en"] = "sv"
     dir: Path | None = None
     self_contained: bool = False
-    tiles: str | None = "OpenStreetMap"
+    tiles: str = "OpenStreetMap"
+    """Base map tiles for the HTML map; "none" for no base map (the fictional sample)."""
     retention_days: PositiveInt = 3
 
 

@@ -1,0 +1,5 @@
+"""``python -m siteplan`` runs the CLI."""
+
+from siteplan.cli import run
+
+run()

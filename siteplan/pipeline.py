@@ -1,0 +1,441 @@
+"""The one place that knows the order of the steps: scenario in, PlanResult out.
+
+Notebooks may call the steps one by one; the CLI and scripts call :func:`run`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from siteplan import corridors as corridors_mod
+from siteplan import coverage, legal, placement, scoring
+from siteplan.config import Scenario
+from siteplan.io import areas as areas_io
+from siteplan.io import gtfs as gtfs_io
+from siteplan.io import incidents as incidents_io
+from siteplan.io import osm as osm_io
+from siteplan.problem import PlacementProblem
+
+__all__ = ["STEPS", "PlanInputs", "PlanResult", "load_inputs", "run", "summarise"]
+
+log = logging.getLogger(__name__)
+
+#: The steps of a run, in order, as (key, English label) pairs; progress callbacks get the key.
+STEPS: tuple[tuple[str, str], ...] = (
+    ("load", "Loading inputs"),
+    ("corridors", "Building corridors"),
+    ("legal", "Classifying under camera law"),
+    ("scoring", "Scoring corridors"),
+    ("evaluation", "Evaluating the score on a hold-out"),
+    ("coverage", "Building camera options and coverage"),
+    ("placement", "Optimising camera placement"),
+    ("frontier", "Sweeping the budget frontier"),
+    ("summary", "Summarising"),
+)
+
+Progress = Callable[[str, str], None]
+"""Called as ``progress(step_key, "start" | "done")``."""
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """Every input layer, loaded and in the working CRS."""
+
+    osm: osm_io.OsmLayers
+    transit: gtfs_io.TransitLayers
+    incidents: gpd.GeoDataFrame
+    areas: gpd.GeoDataFrame | None
+    installed: gpd.GeoDataFrame | None = None
+    exclusion: gpd.GeoDataFrame | None = None
+
+    def counts(self) -> dict[str, int]:
+        """Counts of every layer, for the CLI's summary."""
+        inc = self.incidents
+        return {
+            "edges": len(self.osm.edges),
+            "nodes": len(self.osm.nodes),
+            "buildings": len(self.osm.buildings),
+            "lamps": len(self.osm.lamps),
+            "stops": len(self.transit.stops),
+            "routes": len(self.transit.routes),
+            "incidents": len(inc),
+            "incidents_area_level": int(inc.geometry.isna().sum()),
+            "areas": 0 if self.areas is None else len(self.areas),
+        }
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """
+    Everything a run produced; writers (maps, reports, paperwork) only read this.
+
+    Attributes
+    ----------
+    scenario
+        The scenario that was run.
+    regime
+        The camera-law regime applied (``kbl-2018`` | ``kbl-2020`` | ``kbl-2025``).
+    inputs
+        The loaded layers (incidents are personal data: writers aggregate them).
+    corridors
+        Corridor segments with legal class and reason, score components, score, rank and
+        ``covered_share`` (share of the segment's demand weight that the plan covers).
+    heat, heat_transform
+        Incident intensity raster (float32) and its affine transform, in the working CRS.
+    evaluation
+        PAI/PEI table from :func:`siteplan.scoring.evaluate`.
+    sites
+        Candidate sites with legal class.
+    problem
+        The placement problem that was solved.
+    plan
+        The solved :class:`siteplan.placement.CameraPlacement`.
+    cameras
+        Chosen cameras: one Point row per camera (at its site), index ``camera_id``.
+    footprints
+        Visibility polygons of the chosen cameras, index ``camera_id``.
+    frontier
+        Budget frontier from :func:`siteplan.placement.budget_frontier`.
+    summary
+        The numbers of ``summary.json``.
+    seconds
+        Wall-clock seconds per step.
+    """
+
+    scenario: Scenario
+    regime: str
+    inputs: PlanInputs
+    corridors: gpd.GeoDataFrame
+    heat: np.ndarray
+    heat_transform: Any
+    evaluation: pd.DataFrame
+    sites: gpd.GeoDataFrame
+    problem: PlacementProblem
+    plan: placement.CameraPlacement
+    cameras: gpd.GeoDataFrame
+    footprints: gpd.GeoDataFrame
+    frontier: pd.DataFrame
+    summary: dict[str, Any]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def demand(self) -> gpd.GeoDataFrame:
+        """Demand points with a ``covered`` flag."""
+        return self.problem.demand.assign(covered=self.plan.covered_)
+
+
+def load_inputs(scenario: Scenario) -> PlanInputs:
+    """
+    Load every input layer of `scenario` into the working CRS.
+
+    Parameters
+    ----------
+    scenario
+        A validated scenario.
+
+    Returns
+    -------
+    inputs
+        The loaded layers.
+    """
+    crs = scenario.study_area.crs
+    inp = scenario.inputs
+    areas = None
+    if inp.areas is not None:
+        areas = areas_io.load_areas(scenario.path(inp.areas), crs=crs, name_column=inp.areas_name_column)
+    osm = osm_io.load_osm(scenario.path(inp.osm), crs=crs)
+    transit = gtfs_io.load_gtfs(scenario.path(inp.gtfs), crs=crs, service_date=inp.gtfs_service_date)
+    incidents = incidents_io.load_incidents(
+        scenario.path(inp.incidents),
+        crs=crs,
+        timezone=scenario.study_area.timezone,
+        columns=inp.incident_columns,
+        areas=areas,
+    )
+    installed = None
+    if inp.installed_cameras is not None:
+        installed = gpd.read_file(scenario.path(inp.installed_cameras)).to_crs(crs)
+    exclusion = None
+    if inp.exclusion is not None:
+        exclusion = areas_io.load_polygons(scenario.path(inp.exclusion), crs=crs)
+    return PlanInputs(osm=osm, transit=transit, incidents=incidents, areas=areas,
+                      installed=installed, exclusion=exclusion)
+
+
+@contextmanager
+def _step(key: str, seconds: dict[str, float], progress: Progress | None) -> Iterator[None]:
+    if progress:
+        progress(key, "start")
+    t0 = time.perf_counter()
+    yield
+    seconds[key] = time.perf_counter() - t0
+    if progress:
+        progress(key, "done")
+
+
+def run(
+    scenario: Scenario,
+    *,
+    inputs: PlanInputs | None = None,
+    progress: Progress | None = None,
+    frontier: bool = True,
+) -> PlanResult:
+    """
+    Run a scenario from its inputs to a plan.
+
+    Parameters
+    ----------
+    scenario
+        A validated scenario.
+    inputs
+        Already loaded inputs (a notebook may load once and run variants); loaded if None.
+    progress
+        Optional callback, called with each step key of :data:`STEPS` and "start"/"done".
+    frontier
+        Also sweep the budget frontier (``placement.frontier_budgets_sek``).
+
+    Returns
+    -------
+    result
+        The frozen PlanResult.
+    """
+    seconds: dict[str, float] = {}
+    with _step("load", seconds, progress):
+        inputs = inputs or load_inputs(scenario)
+    with _step("corridors", seconds, progress):
+        corr = corridors_mod.build_corridors(
+            inputs.osm.edges, areas=inputs.areas, max_length_m=scenario.corridors.max_length_m
+        )
+        graph = corridors_mod.corridor_graph(corr)
+    stops = inputs.transit.stops
+    with _step("legal", seconds, progress):
+        corr = legal.classify(corr, stops, config=scenario.legal, graph=graph)
+    with _step("scoring", seconds, progress):
+        corr = scoring.score_corridors(
+            corr, inputs.incidents, stops, config=scenario.scoring, areas=inputs.areas, graph=graph
+        )
+        bandwidth_m = float(corr.attrs.get("bandwidth_m", 75.0))
+        heat, transform = scoring.heat_raster(
+            inputs.incidents,
+            bounds=tuple(corr.total_bounds),
+            cell_m=scenario.scoring.raster_cell_m,
+            bandwidth_m=bandwidth_m,
+            weights=scoring.incident_weights(inputs.incidents, config=scenario.scoring),
+        )
+    with _step("evaluation", seconds, progress):
+        evaluation = scoring.evaluate(
+            corr, inputs.incidents, stops, config=scenario.scoring, areas=inputs.areas, graph=graph
+        )
+    with _step("coverage", seconds, progress):
+        sites = coverage.candidate_sites(
+            corr,
+            buildings=inputs.osm.buildings,
+            lamps=inputs.osm.lamps,
+            stops=stops,
+            config=scenario.coverage,
+            costs=scenario.costs,
+        )
+        sites = legal.classify_points(sites, stops, corr, config=scenario.legal)
+        problem = coverage.build_problem(
+            corr,
+            sites,
+            buildings=inputs.osm.buildings,
+            scenario=scenario,
+            installed=inputs.installed,
+            exclusion=inputs.exclusion,
+        )
+    with _step("placement", seconds, progress):
+        plan = placement.CameraPlacement.from_scenario(scenario).solve(problem)
+    with _step("frontier", seconds, progress):
+        front = (
+            placement.budget_frontier(
+                problem,
+                scenario.placement.frontier_budgets_sek,
+                time_limit_s=min(10.0, scenario.placement.time_limit_s),
+                stop_area_only=scenario.placement.stop_area_only,
+            )
+            if frontier
+            else pd.DataFrame()
+        )
+    with _step("summary", seconds, progress):
+        cameras, footprints = _cameras(problem, plan, scenario)
+        corr = corr.assign(covered_share=_covered_share(problem, plan, corr.index))
+        summary = summarise(scenario, corr, problem, plan, evaluation, front)
+    regime = scenario.legal.effective_regime
+    log.info(
+        "plan %s: %d cameras, %.0f SEK, %.1f%% of weighted demand covered, gap %.3f%%",
+        scenario.study_area.name, len(cameras), summary["cost_sek"],
+        100 * summary["coverage_share"], 100 * summary["solver"]["gap"],
+    )
+    return PlanResult(
+        scenario=scenario, regime=regime, inputs=inputs, corridors=corr, heat=heat,
+        heat_transform=transform, evaluation=evaluation, sites=sites, problem=problem, plan=plan,
+        cameras=cameras, footprints=footprints, frontier=front, summary=summary, seconds=seconds,
+    )
+
+
+def _cameras(
+    problem: PlacementProblem, plan: placement.CameraPlacement, scenario: Scenario
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The chosen options as camera points (cameras.csv schema) and footprint polygons."""
+    opts = problem.options.loc[list(plan.selected_)]
+    sites = problem.sites
+    cover = problem.coverage[problem.options.index.get_indexer(opts.index)]
+    # Demand a camera adds on its own terms: weight of the points it sees (shared points count
+    # for each camera that sees them; the plan total counts each point once).
+    covered_demand = np.asarray(cover @ problem.weights).ravel()
+    site_pts = sites.geometry.loc[opts["site_id"]].to_numpy()
+    camera_id = [f"cam-{i + 1:03d}" for i in range(len(opts))]
+    pts = gpd.GeoSeries(site_pts, crs=sites.crs)
+    lonlat = pts.to_crs(4326)
+    purpose = ", ".join(scenario.legal.purposes)
+    cams = gpd.GeoDataFrame(
+        {
+            "camera_id": camera_id,
+            "option_id": opts.index.to_numpy(),
+            "site_id": opts["site_id"].to_numpy(),
+            "x": pts.x.to_numpy(),
+            "y": pts.y.to_numpy(),
+            "lon": lonlat.x.to_numpy(),
+            "lat": lonlat.y.to_numpy(),
+            "azimuth_deg": opts["azimuth_deg"].to_numpy(),
+            "hfov_deg": opts["hfov_deg"].to_numpy(),
+            "range_m": opts["range_m"].to_numpy(),
+            "model": opts["model"].to_numpy(),
+            "mount": opts["mount"].to_numpy(),
+            "legal_class": opts["legal_class"].to_numpy(),
+            "legal_reason": sites["legal_reason"].loc[opts["site_id"]].to_numpy()
+            if "legal_reason" in sites
+            else None,
+            "purpose": purpose,
+            "area": opts["area"].to_numpy(),
+            "capex_sek": opts["capex_sek"].to_numpy(),
+            "opex_sek_per_year": opts["opex_sek_per_year"].to_numpy(),
+            "total_cost_sek": opts["cost_sek"].to_numpy(),
+            "covered_demand": covered_demand,
+        },
+        geometry=pts.to_numpy(),
+        crs=sites.crs,
+    ).set_index("camera_id")
+    # Shared site cost is charged to the first camera at each site, so the column sums to the plan.
+    first = ~cams["site_id"].duplicated()
+    cams.loc[first, "total_cost_sek"] += sites["site_cost_sek"].loc[cams.loc[first, "site_id"]].to_numpy()
+    cams.loc[first, "capex_sek"] += sites["site_cost_sek"].loc[cams.loc[first, "site_id"]].to_numpy()
+    foot = gpd.GeoDataFrame(
+        cams.drop(columns="geometry").assign(geometry=opts.geometry.to_numpy()),
+        geometry="geometry",
+        crs=sites.crs,
+    )
+    return cams, foot
+
+
+def _covered_share(problem: PlacementProblem, plan: placement.CameraPlacement, index: pd.Index) -> pd.Series:
+    dem = problem.demand
+    w = dem["weight"].to_numpy(dtype=float)
+    cov = np.asarray(plan.covered_, dtype=bool)
+    tot = pd.Series(w, index=dem.index).groupby(dem["corridor_id"]).sum()
+    got = pd.Series(w * cov, index=dem.index).groupby(dem["corridor_id"]).sum()
+    share = (got / tot.replace(0, np.nan)).reindex(index)
+    return share.fillna(0.0).rename("covered_share")
+
+
+def _group_summary(
+    key: str, problem: PlacementProblem, plan: placement.CameraPlacement, cams: pd.DataFrame
+) -> dict[str, dict[str, float]]:
+    dem = problem.demand
+    w = dem["weight"].to_numpy(dtype=float)
+    cov = np.asarray(plan.covered_, dtype=bool)
+    groups = dem[key].fillna("(none)").astype(str)
+    out: dict[str, dict[str, float]] = {}
+    for name in sorted(set(groups) | set(cams[key].fillna("(none)").astype(str))):
+        mask = (groups == name).to_numpy()
+        sel = cams[key].fillna("(none)").astype(str) == name
+        total = float(w[mask].sum())
+        covered = float(w[mask & cov].sum())
+        out[name] = {
+            "n_cameras": int(sel.sum()),
+            "cost_sek": float(cams.loc[sel, "total_cost_sek"].sum()),
+            "demand_total": total,
+            "demand_covered": covered,
+            "coverage_share": covered / total if total > 0 else 0.0,
+        }
+    return out
+
+
+def summarise(
+    scenario: Scenario,
+    corridors: gpd.GeoDataFrame,
+    problem: PlacementProblem,
+    plan: placement.CameraPlacement,
+    evaluation: pd.DataFrame,
+    frontier: pd.DataFrame,
+) -> dict[str, Any]:
+    """
+    The numbers of ``summary.json``, reproducible from the written layers.
+
+    Parameters
+    ----------
+    scenario, corridors, problem, plan, evaluation, frontier
+        The run's parts.
+
+    Returns
+    -------
+    summary
+        A JSON-serialisable dictionary.
+    """
+    cams, _ = _cameras(problem, plan, scenario)
+    w = problem.weights
+    cov = np.asarray(plan.covered_, dtype=bool)
+    step = scenario.coverage.sample_step_m
+    demand_total = float(w.sum())
+    demand_covered = float(w[cov].sum())
+    covered_length = float(
+        (corridors["covered_share"] * corridors["length_m"]).sum()
+    ) if "covered_share" in corridors else float(cov.sum() * step)
+    ev = evaluation.copy()
+    return {
+        "scenario": scenario.study_area.name,
+        "title": scenario.study_area.title,
+        "fictional": scenario.study_area.fictional,
+        "regime": scenario.legal.effective_regime,
+        "plan_date": scenario.legal.plan_date.isoformat(),
+        "budget_sek": float(scenario.budget.total_sek),
+        "horizon_years": float(scenario.budget.horizon_years),
+        "cost_sek": float(plan.cost_sek_),
+        "n_cameras": len(cams),
+        "n_sites": int(cams["site_id"].nunique()),
+        "demand_total": demand_total,
+        "demand_covered": demand_covered,
+        "coverage_share": demand_covered / demand_total if demand_total > 0 else 0.0,
+        "corridor_length_m": float(corridors["length_m"].sum()),
+        "covered_length_m": covered_length,
+        "sample_step_m": float(step),
+        "by_area": _group_summary("area", problem, plan, cams),
+        "by_legal_class": _group_summary("legal_class", problem, plan, cams),
+        "solver": {
+            "method": plan.method_,
+            "status": plan.status_,
+            "objective": float(plan.objective_),
+            "bound": float(plan.bound_),
+            "gap": float(plan.gap_),
+            "seconds": float(plan.seconds_),
+        },
+        "greedy_objective": float(plan.greedy_objective_),
+        "evaluation": ev.to_dict(orient="records"),
+        "evaluation_cut_date": str(ev.attrs.get("cut_date", "")),
+        "frontier": frontier.to_dict(orient="records"),
+        "assumptions": {
+            "stop_area_radius_m": scenario.legal.stop_area_radius_m,
+            "strak_max_walk_m": scenario.legal.strak_max_walk_m,
+            "strak_policy": scenario.legal.strak_policy,
+        },
+    }
