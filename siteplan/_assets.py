@@ -14,9 +14,7 @@ from siteplan.errors import SourceUnavailableError
 __all__ = ["EXTERNAL_REFERENCE", "asset_text", "external_references", "inline_assets"]
 
 _SCRIPT = re.compile(r'<script\s+src="(https?://[^"]+)"\s*>\s*</script>', re.IGNORECASE)
-_LINK = re.compile(
-    r'<link\s+rel="stylesheet"\s+href="(https?://[^"]+)"\s*/?>', re.IGNORECASE
-)
+_LINK = re.compile(r'<link\s+rel="stylesheet"\s+href="(https?://[^"]+)"\s*/?>', re.IGNORECASE)
 
 #: What counts as an external reference in a self-contained page.
 EXTERNAL_REFERENCE = re.compile(

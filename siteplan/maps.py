@@ -34,6 +34,7 @@ import shapely
 from siteplan.crs import parse_crs, require_projected
 from siteplan.errors import CRSError, InputError
 from siteplan.i18n import t
+from siteplan.legal import LEGAL_CLASSES
 from siteplan.privacy import escape
 
 if TYPE_CHECKING:
@@ -41,12 +42,9 @@ if TYPE_CHECKING:
 
     from siteplan.pipeline import PlanResult
 
-__all__ = ["LEGAL_CLASSES", "LEGAL_STYLES", "layer_names", "make_map", "plan_map", "save_map"]
+__all__ = ["LEGAL_STYLES", "layer_names", "make_map", "plan_map", "save_map"]
 
 log = logging.getLogger(__name__)
-
-#: The closed vocabulary of ``legal_class``.
-LEGAL_CLASSES: tuple[str, ...] = ("stop_area", "stop_area_borderline", "general")
 
 #: Line style of each legal class in the "Legal class" layer (Leaflet path options).
 LEGAL_STYLES: dict[str, dict[str, Any]] = {
@@ -57,13 +55,40 @@ LEGAL_STYLES: dict[str, dict[str, Any]] = {
 
 _SCORE_COLOURS = ["#ffffb2", "#fecc5c", "#fd8d3c", "#e31a1c", "#800026"]
 _CELL_COLOURS = ["#fee0d2", "#fc9272", "#de2d26"]
-_CAMERA = {"color": "#08306b", "fillColor": "#2171b5", "fillOpacity": 0.95, "weight": 2, "radius": 8}
-_FOOTPRINT = {"color": "#2171b5", "weight": 1, "fillColor": "#6baed6", "fillOpacity": 0.3}
-_STOP = {"color": "#252525", "weight": 1.5, "fillColor": "#ffffff", "fillOpacity": 1.0, "radius": 4}
+_CAMERA = {
+    "color": "#08306b",
+    "fill": True,
+    "fillColor": "#2171b5",
+    "fillOpacity": 0.95,
+    "weight": 2,
+    "radius": 8,
+}
+_FOOTPRINT = {
+    "color": "#2171b5",
+    "weight": 1,
+    "fill": True,
+    "fillColor": "#6baed6",
+    "fillOpacity": 0.3,
+}
+_STOP = {
+    "color": "#252525",
+    "weight": 1.5,
+    "fill": True,
+    "fillColor": "#ffffff",
+    "fillOpacity": 1.0,
+    "radius": 4,
+}
 _ROUTE = {"color": "#4a6fa5", "weight": 2, "opacity": 0.6}
 _AREA = {"color": "#2c7fb8", "weight": 2, "fill": True, "fillOpacity": 0.04, "dashArray": "2 4"}
 _LAYER_KEYS = (
-    "areas", "legal", "corridors", "heat", "incident_cells", "routes", "stops", "footprints",
+    "areas",
+    "legal",
+    "corridors",
+    "heat",
+    "incident_cells",
+    "routes",
+    "stops",
+    "footprints",
     "cameras",
 )
 
@@ -75,8 +100,6 @@ _BIND_JS = (
     " if (p.popup) { layer.bindPopup(p.popup, {maxWidth: 360}); }"
     "}"
 )
-_LEAFLET_JS = ("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
-_LEAFLET_CSS = ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css")
 
 
 def _folium() -> Any:
@@ -105,7 +128,8 @@ def layer_names(lang: str = "sv", *, grid_m: float = 100.0) -> dict[str, str]:
         ``{layer id: name}`` in drawing order (bottom first).
     """
     return {
-        key: t(f"map.layer.{key}", lang, grid_m=grid_m) if key == "incident_cells"
+        key: t(f"map.layer.{key}", lang, grid_m=grid_m)
+        if key == "incident_cells"
         else t(f"map.layer.{key}", lang)
         for key in _LAYER_KEYS
     }
@@ -227,7 +251,9 @@ def _corridor_layers(
     if score is not None and score.notna().any():
         lo, hi = float(score.min()), float(score.max())
         cmap = LinearColormap(
-            _SCORE_COLOURS, vmin=lo, vmax=hi if hi > lo else lo + 1.0,
+            _SCORE_COLOURS,
+            vmin=lo,
+            vmax=hi if hi > lo else lo + 1.0,
             caption=t("map.legend.score_caption", lang),
         )
     classes = _col(corridors, "legal_class")
@@ -260,9 +286,15 @@ def _corridor_layers(
     return legal_fc, _features(geoms, line_props), cmap
 
 
-def _camera_popup(row: Mapping[str, Any], cid: Any, *, lang: str, wording: Mapping[str, str]) -> str:
+def _camera_popup(
+    row: Mapping[str, Any], cid: Any, *, lang: str, wording: Mapping[str, str]
+) -> str:
     cost = next(
-        (row[c] for c in ("total_cost_sek", "cost_sek", "capex_sek") if c in row and _num(row[c]) is not None),
+        (
+            row[c]
+            for c in ("total_cost_sek", "cost_sek", "capex_sek")
+            if c in row and _num(row[c]) is not None
+        ),
         None,
     )
     cls = row.get("legal_class")
@@ -326,7 +358,9 @@ def _heat_image(
     r0, r1 = max(rows[0] - 1, 0), min(rows[-1] + 2, h)
     c0, c1 = max(cols[0] - 1, 0), min(cols[-1] + 2, w)
     src = np.ascontiguousarray(src[r0:r1, c0:c1])
-    aff = Affine(aff.a, aff.b, aff.c + aff.a * c0 + aff.b * r0, aff.d, aff.e, aff.f + aff.d * c0 + aff.e * r0)
+    aff = Affine(
+        aff.a, aff.b, aff.c + aff.a * c0 + aff.b * r0, aff.d, aff.e, aff.f + aff.d * c0 + aff.e * r0
+    )
     h, w = src.shape
     # Warp to Web Mercator, the projection Leaflet stretches the image in, at the same
     # ground resolution.
@@ -341,8 +375,15 @@ def _heat_image(
     dst_aff = Affine(res, 0.0, west, 0.0, -res, north)
     dst = np.zeros((dh, dw), dtype="float32")
     reproject(
-        src, dst, src_transform=aff, src_crs=crs, dst_transform=dst_aff, dst_crs="EPSG:3857",
-        resampling=Resampling.bilinear, src_nodata=None, dst_nodata=0.0,
+        src,
+        dst,
+        src_transform=aff,
+        src_crs=crs,
+        dst_transform=dst_aff,
+        dst_crs="EPSG:3857",
+        resampling=Resampling.bilinear,
+        src_nodata=None,
+        dst_nodata=0.0,
     )
     peak = float(dst.max())
     if peak <= 0:
@@ -364,7 +405,10 @@ def _frontier_png(frontier: pd.DataFrame, *, lang: str, budget_sek: float | None
         return None
     missing = {"budget_sek", "coverage_share"} - set(frontier.columns)
     if missing:
-        msg = f"make_map: `frontier` lacks column(s) {sorted(missing)}; found {list(frontier.columns)}."
+        msg = (
+            f"make_map: `frontier` lacks column(s) {sorted(missing)}; "
+            f"found {list(frontier.columns)}."
+        )
         raise InputError(msg)
     from matplotlib.figure import Figure
 
@@ -396,16 +440,30 @@ def _panel(html: str) -> Any:
     return el
 
 
+def _script(code: str) -> Any:
+    """A MacroElement that adds fixed JavaScript (no user text) to the page script."""
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    el = MacroElement()
+    el._name = "SiteplanScript"
+    el._template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
+    el.code = code
+    return el
+
+
 def _swatch(style: Mapping[str, Any], *, kind: str = "line") -> str:
     colour = style.get("color", "#333")
     if kind == "circle":
         return (
             f'<svg width="22" height="14"><circle cx="11" cy="7" r="5" stroke="{colour}" '
-            f'stroke-width="{style.get("weight", 1)}" fill="{style.get("fillColor", colour)}"/></svg>'
+            f'stroke-width="{style.get("weight", 1)}" '
+            f'fill="{style.get("fillColor", colour)}"/></svg>'
         )
     if kind == "box":
         return (
-            f'<svg width="22" height="14"><rect x="2" y="2" width="18" height="10" stroke="{colour}" '
+            '<svg width="22" height="14"><rect x="2" y="2" width="18" height="10" '
+            f'stroke="{colour}" '
             f'stroke-width="1" fill="{style.get("fillColor", colour)}" '
             f'fill-opacity="{style.get("fillOpacity", 0.4)}"/></svg>'
         )
@@ -446,8 +504,14 @@ def _legend_html(
     if "stops" in present:
         rows.append((_swatch(_STOP, kind="circle"), escape(t("map.legend.stop", lang))))
     if "incident_cells" in present:
-        text = t("map.legend.cells", lang, k=k) if k is not None else t("map.layer.incident_cells", lang, grid_m=0)
-        rows.append((_swatch({"color": "#de2d26", "fillColor": "#fc9272"}, kind="box"), escape(text)))
+        text = (
+            t("map.legend.cells", lang, k=k)
+            if k is not None
+            else t("map.layer.incident_cells", lang, grid_m=0)
+        )
+        rows.append(
+            (_swatch({"color": "#de2d26", "fillColor": "#fc9272"}, kind="box"), escape(text))
+        )
     if "heat" in present:
         heat = "".join(
             f'<span style="display:inline-block;width:7px;height:10px;background:{c}"></span>'
@@ -463,12 +527,13 @@ def _legend_html(
         for sym, text in rows
     )
     fict = (
-        f'<div style="margin-top:6px;color:#7a5b00;font-weight:600">{escape(t("common.fictional", lang))}</div>'
+        '<div style="margin-top:6px;color:#7a5b00;font-weight:600">'
+        f"{escape(t('common.fictional', lang))}</div>"
         if fictional
         else ""
     )
     return (
-        f'<div class="siteplan-legend" style="{_PANEL_CSS}bottom:28px;left:10px;max-width:330px;'
+        f'<div class="siteplan-legend" style="{_PANEL_CSS}bottom:48px;left:10px;max-width:330px;'
         f'max-height:60vh;overflow:auto"><b>{escape(t("map.legend.title", lang))}</b>'
         f"<table>{body}</table>{fict}</div>"
     )
@@ -575,8 +640,13 @@ def make_map(
     require_projected(corridors, "corridors")
     work_crs = parse_crs(crs if crs is not None else corridors.crs, key="crs")
     layers = {
-        "corridors": corridors, "cameras": cameras, "footprints": footprints, "stops": stops,
-        "routes": routes, "areas": areas, "incident_cells": incident_cells,
+        "corridors": corridors,
+        "cameras": cameras,
+        "footprints": footprints,
+        "stops": stops,
+        "routes": routes,
+        "areas": areas,
+        "incident_cells": incident_cells,
     }
     for name, gdf in layers.items():
         _check_layer(gdf, name, work_crs)
@@ -596,7 +666,10 @@ def make_map(
             )
             raise InputError(msg)
         if "count" not in incident_cells.columns:
-            msg = "make_map: `incident_cells` lacks the 'count' column; use privacy.aggregate_incidents."
+            msg = (
+                "make_map: `incident_cells` lacks the 'count' column; "
+                "use privacy.aggregate_incidents."
+            )
             raise InputError(msg)
         k = incident_cells.attrs.get("min_count")
         if k is not None and (incident_cells["count"] < k).any():
@@ -606,22 +679,26 @@ def make_map(
             )
             raise InputError(msg)
     wording = dict(legal_wording or {})
-    names = layer_names(lang, grid_m=float(
-        incident_cells.attrs.get("grid_m", 100.0) if incident_cells is not None else 100.0
-    ))
+    names = layer_names(
+        lang,
+        grid_m=float(
+            incident_cells.attrs.get("grid_m", 100.0) if incident_cells is not None else 100.0
+        ),
+    )
 
     # Map frame, fitted to the corridors.
     minx, miny, maxx, maxy = corridors.geometry.to_crs(4326).total_bounds
     use_tiles = None if tiles is None or str(tiles).lower() == "none" else tiles
     m = folium.Map(
-        location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=15, tiles=use_tiles,
-        control_scale=True,
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=15,
+        tiles=use_tiles,
     )
     page_title = title or t("map.title", lang)
     if self_contained:
         # Only Leaflet is needed: folium's jQuery/Bootstrap/Font Awesome stay out of the page.
-        m.default_js = [_LEAFLET_JS]
-        m.default_css = [_LEAFLET_CSS]
+        m.default_js = [a for a in m.default_js if a[0] == "leaflet"]
+        m.default_css = [a for a in m.default_css if a[0] == "leaflet_css"]
         _offline_figure(escape(page_title)).add_child(m)
     else:
         m.get_root().title = escape(page_title)
@@ -629,8 +706,8 @@ def make_map(
     present: list[str] = []
     groups: dict[str, Any] = {}
 
-    def group(key: str, *, show: bool = True) -> Any:
-        fg = folium.FeatureGroup(name=escape(names[key]), show=show)
+    def group(key: str) -> Any:
+        fg = folium.FeatureGroup(name=escape(names[key]))
         groups[key] = fg
         present.append(key)
         return fg
@@ -639,7 +716,9 @@ def make_map(
     if areas is not None and len(areas):
         area_names = areas["name"].tolist() if "name" in areas.columns else list(areas.index)
         props = [{"tip": f"<b>{escape(n)}</b>", "style": _AREA} for n in area_names]
-        group("areas").add_child(_geojson(_features(_wgs84(areas), props), class_name="siteplan-area"))
+        group("areas").add_child(
+            _geojson(_features(_wgs84(areas), props), class_name="siteplan-area")
+        )
 
     # Corridors: legal-class halo under score-coloured lines.
     corr_geoms = _wgs84(corridors)
@@ -658,17 +737,28 @@ def make_map(
             img, bounds = image
             group("heat").add_child(
                 folium.raster_layers.ImageOverlay(
-                    img, bounds=bounds, opacity=0.75, pixelated=False, control=False,
+                    img,
+                    bounds=bounds,
+                    opacity=0.75,
+                    pixelated=False,
+                    control=False,
                     class_name="siteplan-heat",
                 )
             )
     if incident_cells is not None and len(incident_cells):
         counts = incident_cells["count"].astype(float)
-        ccmap = LinearColormap(_CELL_COLOURS, vmin=float(counts.min()), vmax=float(max(counts.max(), counts.min() + 1)))
+        ccmap = LinearColormap(
+            _CELL_COLOURS, vmin=float(counts.min()), vmax=float(max(counts.max(), counts.min() + 1))
+        )
         props = [
             {
                 "tip": escape(t("map.tooltip.incidents", lang, n=int(n))),
-                "style": {"color": ccmap(n), "weight": 0.8, "fillColor": ccmap(n), "fillOpacity": 0.35},
+                "style": {
+                    "color": ccmap(n),
+                    "weight": 0.8,
+                    "fillColor": ccmap(n),
+                    "fillOpacity": 0.35,
+                },
             }
             for n in counts
         ]
@@ -679,13 +769,20 @@ def make_map(
     # Public transport.
     if routes is not None and len(routes):
         props = [
-            {"tip": escape(t("map.tooltip.route", lang, name=n if n is not None else rid)), "style": _ROUTE}
+            {
+                "tip": escape(t("map.tooltip.route", lang, name=n if n is not None else rid)),
+                "style": _ROUTE,
+            }
             for rid, n in zip(routes.index, _col(routes, "route_short_name"), strict=True)
         ]
-        group("routes").add_child(_geojson(_features(_wgs84(routes), props), class_name="siteplan-route"))
+        group("routes").add_child(
+            _geojson(_features(_wgs84(routes), props), class_name="siteplan-route")
+        )
     if stops is not None and len(stops):
         props = []
-        for sid, n, dep in zip(stops.index, _col(stops, "stop_name"), _col(stops, "departures_per_hour"), strict=True):
+        for sid, n, dep in zip(
+            stops.index, _col(stops, "stop_name"), _col(stops, "departures_per_hour"), strict=True
+        ):
             tip = f"<b>{escape(n if n is not None else sid)}</b>"
             d = _num(dep)
             if d is not None:
@@ -708,7 +805,9 @@ def make_map(
         )
     if cameras is not None and len(cameras):
         props = []
-        for cid, row in zip(cameras.index, cameras.drop(columns="geometry").to_dict("records"), strict=True):
+        for cid, row in zip(
+            cameras.index, cameras.drop(columns="geometry").to_dict("records"), strict=True
+        ):
             props.append(
                 {
                     "tip": f"<b>{escape(cid)}</b> {escape(row.get('model'))}",
@@ -727,6 +826,7 @@ def make_map(
     if cmap is not None:
         cmap.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
+    m.add_child(_script(f"L.control.scale({{imperial: false}}).addTo({m.get_name()});"))
     m.fit_bounds([[miny, minx], [maxy, maxx]])
 
     # Panels: title (and fictional banner), legend, frontier chart.
@@ -736,24 +836,32 @@ def make_map(
         if fictional
         else ""
     )
-    m.add_child(_panel(
-        f'<div class="siteplan-title" style="{_PANEL_CSS}top:10px;left:60px;font-size:15px">'
-        f"<b>{escape(page_title)}</b>{banner}</div>"
-    ))
-    m.add_child(_panel(
-        _legend_html(present, lang=lang, fictional=fictional, wording=wording, k=k)
-    ))
-    png = _frontier_png(frontier, lang=lang, budget_sek=budget_sek) if frontier is not None else None
+    m.add_child(
+        _panel(
+            f'<div class="siteplan-title" style="{_PANEL_CSS}top:10px;left:60px;font-size:15px">'
+            f"<b>{escape(page_title)}</b>{banner}</div>"
+        )
+    )
+    m.add_child(_panel(_legend_html(present, lang=lang, fictional=fictional, wording=wording, k=k)))
+    png = (
+        _frontier_png(frontier, lang=lang, budget_sek=budget_sek) if frontier is not None else None
+    )
     if png:
-        m.add_child(_panel(
-            f'<div class="siteplan-frontier" style="{_PANEL_CSS}bottom:28px;right:10px">'
-            f'<b>{escape(t("map.frontier.title", lang))}</b><br>'
-            f'<img src="{png}" alt="{escape(t("map.frontier.title", lang))}" style="width:250px"></div>'
-        ))
+        m.add_child(
+            _panel(
+                f'<div class="siteplan-frontier" style="{_PANEL_CSS}bottom:28px;right:10px">'
+                f"<b>{escape(t('map.frontier.title', lang))}</b><br>"
+                f'<img src="{png}" alt="{escape(t("map.frontier.title", lang))}" '
+                'style="width:250px"></div>'
+            )
+        )
     log.info(
         "map: %d corridors, %d cameras, %d cells, layers %s (%s%s)",
-        len(corridors), 0 if cameras is None else len(cameras),
-        0 if incident_cells is None else len(incident_cells), ", ".join(present), lang,
+        len(corridors),
+        0 if cameras is None else len(cameras),
+        0 if incident_cells is None else len(incident_cells),
+        ", ".join(present),
+        lang,
         ", self-contained" if self_contained else "",
     )
     return m

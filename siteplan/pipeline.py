@@ -20,6 +20,7 @@ from siteplan import corridors as corridors_mod
 from siteplan import coverage, legal, placement, scoring
 from siteplan.config import Scenario
 from siteplan.io import areas as areas_io
+from siteplan.io import cameras as cameras_io
 from siteplan.io import gtfs as gtfs_io
 from siteplan.io import incidents as incidents_io
 from siteplan.io import osm as osm_io
@@ -163,7 +164,7 @@ def load_inputs(scenario: Scenario) -> PlanInputs:
     )
     installed = None
     if inp.installed_cameras is not None:
-        installed = gpd.read_file(scenario.path(inp.installed_cameras)).to_crs(crs)
+        installed = cameras_io.load_installed_cameras(scenario.path(inp.installed_cameras), crs=crs)
     exclusion = None
     if inp.exclusion is not None:
         exclusion = areas_io.load_polygons(scenario.path(inp.exclusion), crs=crs)

