@@ -14,6 +14,7 @@ Run from the repository root::
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import os
 import platform
@@ -31,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from siteplan import scoring  # noqa: E402
 from siteplan.config import load_scenario  # noqa: E402
 from siteplan.corridors import build_corridors, corridor_graph  # noqa: E402
-from siteplan.datasets import get_path, sample_dir  # noqa: E402
+from siteplan.datasets import sample_dir  # noqa: E402
 from siteplan.io.areas import load_areas  # noqa: E402
 from siteplan.io.gtfs import load_gtfs  # noqa: E402
 from siteplan.io.incidents import load_incidents  # noqa: E402
@@ -62,8 +63,8 @@ def maxrss_mib() -> float:
     return rss / 2**20 if sys.platform == "darwin" else rss / 2**10  # bytes on macOS, else KiB
 
 
-def load() -> dict[str, Any]:
-    scenario = load_scenario(get_path("scenario.toml"))
+def load(folder: Path) -> dict[str, Any]:
+    scenario = load_scenario(folder / "scenario.toml")
     crs, inp = scenario.study_area.crs, scenario.inputs
     areas = None
     if inp.areas is not None:
@@ -91,8 +92,8 @@ def load() -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    (data, load_s) = timed(load)
+def main(folder: Path, *, write: bool) -> None:
+    (data, load_s) = timed(lambda: load(folder))
     config, corridors, incidents = data["config"], data["corridors"], data["incidents"]
     stops, areas, graph = data["stops"], data["areas"], data["graph"]
 
@@ -163,7 +164,8 @@ def main() -> None:
     for row in table.itertuples(index=False):
         lines.append(f"| {row.method} | {row.share:.0%} | {row.pai:.2f} | {row.pei:.2f} |")
     lines.append(END)
-    write_section("\n".join(lines))
+    if write:
+        write_section("\n".join(lines))
     print("\n".join(lines[1:-1]))
 
 
@@ -181,6 +183,11 @@ def write_section(section: str) -> None:
 
 
 if __name__ == "__main__":
-    if not (sample_dir() / "scenario.toml").exists():
-        sys.exit(f"{sample_dir()}: the sample town is missing; generate it first.")
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sample", type=Path, default=None, help="town folder (data/sample)")
+    parser.add_argument("--dry-run", action="store_true", help="print only, leave RESULTS.md")
+    args = parser.parse_args()
+    folder = args.sample or sample_dir()
+    if not (folder / "scenario.toml").exists():
+        sys.exit(f"{folder}: the sample town is missing; generate it first.")
+    main(folder, write=not args.dry_run and args.sample is None)

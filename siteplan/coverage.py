@@ -18,7 +18,7 @@ The steps, each a pure function on in-memory frames in the working CRS (metres):
 Speed: the rays of all sites are cast at once in numpy (each building edge is intersected
 analytically with the rays it spans), and option footprints are built straight from those
 ray distances, so no polygon is clipped per option. About 180 000 options for 11 000 sites
-take some 8 s on one core, the coverage matrix 2 s more.
+take 8-12 s on one core, the coverage matrix 2 s more (Linköping road network).
 
 Geometry model and its limits (see ../shared/DOMAIN.md §3):
 
@@ -1252,20 +1252,18 @@ def _installed_sites(
         msg = "installed cameras: every row needs a Point geometry; fix the missing ones."
         raise InputError(msg)
     near = _nearest_rows(geoms, shapely.STRtree(_geoms(corridors)))
-    legal = (
-        installed["legal_class"].to_numpy()
-        if "legal_class" in installed
-        else corridors["legal_class"].to_numpy()[near]
-    )
-    mount = (
-        installed["mount"].to_numpy() if "mount" in installed else np.full(len(geoms), "new_pole")
-    )
+    legal = pd.Series(corridors["legal_class"].to_numpy()[near], dtype=object)
+    if "legal_class" in installed:
+        given = pd.Series(installed["legal_class"].to_numpy(), dtype=object)
+        legal = given.where(given.notna(), legal)
+    mount = pd.Series(installed.get("mount", pd.Series(index=installed.index)).to_numpy())
+    mount = mount.where(mount.isin(["lamp_post", "facade", "new_pole"]), "new_pole")
     frame = pd.DataFrame(
         {
             "source": "installed",
-            "mount": mount,
+            "mount": mount.to_numpy(dtype=str),
             "area": corridors["area"].to_numpy()[near],
-            "legal_class": legal,
+            "legal_class": legal.to_numpy(),
             "site_cost_sek": 0.0,
             "facade_normal_deg": np.nan,
         },
@@ -1336,8 +1334,8 @@ def build_problem(
     same slot (site and model, same cost) sees; then sites left without options. Each
     site's cost gains the connectivity opex over the horizon. Cameras already installed
     become sites of source ``installed`` at cost 0 with one fixed option each. Options at
-    sites inside an exclusion polygon are excluded, and so are ``general`` options when
-    ``placement.stop_area_only`` is set (fixed options are never excluded).
+    sites inside an exclusion polygon are excluded (fixed options never are). The
+    ``placement.stop_area_only`` filter is left to :mod:`siteplan.placement`.
 
     Parameters
     ----------
@@ -1451,8 +1449,6 @@ def build_problem(
         inside[shapely.STRtree(zone).query(_geoms(all_sites), predicate="intersects")[0]] = True
         bad_sites = set(all_sites.index[inside])
         excluded |= set(options.index[options["site_id"].isin(bad_sites) & ~fixed_mask])
-    if scenario.placement.stop_area_only:
-        excluded |= set(options.index[(options["legal_class"] == "general") & ~fixed_mask])
 
     problem = PlacementProblem(
         options=options,

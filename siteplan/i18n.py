@@ -187,6 +187,306 @@ LABELS: dict[str, dict[str, str]] = {
     "cli.regime": {"sv": "Regelverk", "en": "Regime"},
     "cli.written": {"sv": "Skrivet till", "en": "Written to"},
     # paperwork
+    "paperwork.weekdays": {"sv": "mån,tis,ons,tor,fre,lör,sön", "en": "Mon,Tue,Wed,Thu,Fri,Sat,Sun"},
+    "paperwork.hours.none": {
+        "sv": "inga händelser på platsen: tider kan inte härledas",
+        "en": "no incidents at the place: hours cannot be derived",
+    },
+    "paperwork.hours.every_day": {"sv": "alla dagar", "en": "every day"},
+    "paperwork.hours.around_the_clock": {"sv": "dygnet runt", "en": "around the clock"},
+    "paperwork.place_type.stop_area": {"sv": "hållplatsområde", "en": "stop area"},
+    "paperwork.place_type.strak": {
+        "sv": "gångstråk mellan hållplatser",
+        "en": "walkway between stops",
+    },
+    "paperwork.place_type.square": {"sv": "gågata eller torg", "en": "pedestrian street or square"},
+    "paperwork.place_type.walkway": {"sv": "gångstråk", "en": "walkway"},
+    "paperwork.place_type.general": {"sv": "allmän plats (gata)", "en": "public place (street)"},
+    "paperwork.place.unnamed": {"sv": "gata utan namn", "en": "unnamed street"},
+    "paperwork.place.site": {"sv": "plats", "en": "site"},
+    "paperwork.register.no_register": {
+        "sv": "Registrering enligt 10 § fanns inte under {regime}; förteckning för kommunens bruk.",
+        "en": "No 10 § register existed under {regime}; listed for the municipality's records.",
+    },
+    "paperwork.register.no_sound": {"sv": "ingen ljudupptagning", "en": "no sound recording"},
+    "paperwork.register.masking": {
+        "sv": "integritetsskyddande maskning av bostadsfasader",
+        "en": "privacy masking of residential facades",
+    },
+    "paperwork.register.description": {
+        "sv": "Adress eller beskrivning av platsen",
+        "en": "Address or description of the place",
+    },
+    "paperwork.register.place_type": {"sv": "Typ av plats", "en": "Type of place"},
+    "paperwork.register.purpose": {"sv": "Ändamål", "en": "Purpose"},
+    "paperwork.register.sound_special": {
+        "sv": "Ljudupptagning och särskild teknik",
+        "en": "Sound recording and special technology",
+    },
+    "paperwork.register.assessment_date": {
+        "sv": "Datum för senaste bedömning",
+        "en": "Date of the latest assessment",
+    },
+    "paperwork.register.register_required": {
+        "sv": "Registrering krävs (10 §)",
+        "en": "Register entry required (10 §)",
+    },
+    "paperwork.register.note": {"sv": "Anmärkning", "en": "Note"},
+    "paperwork.register_explained": {
+        "sv": "En rad per kamera. Registrering krävs för allmän plats enligt 10 § KBL "
+        "(från 2025-04-01); hållplatsområden är undantagna (11 § 5 b).",
+        "en": "One row per camera. A register entry is required for general public places under "
+        "10 § KBL (from 2025-04-01); stop areas are exempt (11 § 5 b).",
+    },
+    "paperwork.combined_file": {"sv": "samlat", "en": "combined"},
+    "paperwork.pack_title": {
+        "sv": "Underlag för kamerabevakning – plats {site}",
+        "en": "Camera surveillance documentation – site {site}",
+    },
+    "paperwork.combined_title": {
+        "sv": "Samlat underlag för kamerabevakning",
+        "en": "Combined camera surveillance documentation",
+    },
+    "paperwork.internal": {
+        "sv": "Innehåller personuppgifter – internt",
+        "en": "Contains personal data – internal",
+    },
+    "paperwork.personal_data_note": {
+        "sv": "Händelsetabellerna är personuppgifter (datum, tid och typ av händelse). Underlaget "
+        "är för kommunens interna handläggning och myndighetens akt, inte för publicering.",
+        "en": "The incident tables are personal data (date, time and type of incident). This is "
+        "for the municipality's internal handling and the authority's file, not for publication.",
+    },
+    "paperwork.place": {"sv": "Plats", "en": "Place"},
+    "paperwork.place_type": {"sv": "Typ av plats", "en": "Type of place"},
+    "paperwork.regime": {"sv": "Regelverk", "en": "Legal regime"},
+    "paperwork.legal_class": {"sv": "Rättslig klass", "en": "Legal class"},
+    "paperwork.kind": {"sv": "Underlag", "en": "Paperwork"},
+    "paperwork.kind.permit": {
+        "sv": "Tillståndsansökan till IMY (innehåll)",
+        "en": "Permit application to IMY (content)",
+    },
+    "paperwork.kind.assessment": {
+        "sv": "Dokumenterad intresseavvägning (8–9 §§) och registrering (10 §)",
+        "en": "Documented balancing of interests (8–9 §§) and register entry (10 §)",
+    },
+    "paperwork.kind.exemption": {
+        "sv": "Undantag för hållplatsområde",
+        "en": "Stop-area exemption",
+    },
+    "paperwork.assessment_date": {"sv": "Bedömningsdatum", "en": "Assessment date"},
+    "paperwork.review_advised": {
+        "sv": "Juridisk granskning rekommenderas",
+        "en": "Legal review advised",
+    },
+    "paperwork.statute_ref": {"sv": "Lagrum", "en": "Statute"},
+    "paperwork.sec.overview": {"sv": "Översikt", "en": "Overview"},
+    "paperwork.sec.register_all": {
+        "sv": "Register enligt 10 § kamerabevakningslagen",
+        "en": "Register under 10 § kamerabevakningslagen",
+    },
+    "paperwork.sec.map": {"sv": "Karta över bevakat område", "en": "Map of the recorded area"},
+    "paperwork.sec.incidents": {
+        "sv": "Brott och händelser på platsen",
+        "en": "Crimes and incidents at the place",
+    },
+    "paperwork.sec.hour_weekday": {
+        "sv": "Händelser per timme och veckodag",
+        "en": "Incidents by hour of day and weekday",
+    },
+    "paperwork.sec.recording_hours": {
+        "sv": "Föreslagna dagar och tider för bevakning",
+        "en": "Proposed recording days and hours",
+    },
+    "paperwork.sec.cameras": {"sv": "Kameror och optik", "en": "Cameras and optics"},
+    "paperwork.sec.purpose": {"sv": "Ändamål", "en": "Purpose"},
+    "paperwork.sec.retention": {"sv": "Lagringstid", "en": "Retention"},
+    "paperwork.sec.masking": {
+        "sv": "Integritetsskydd: maskning",
+        "en": "Privacy protection: masking",
+    },
+    "paperwork.sec.realtime": {"sv": "Realtidsövervakning", "en": "Real-time viewing"},
+    "paperwork.sec.workplace": {"sv": "Arbetsplats", "en": "Workplace"},
+    "paperwork.sec.obligations": {
+        "sv": "Skyltning och dataskydd",
+        "en": "Signage and data protection",
+    },
+    "paperwork.sec.exemption_why": {
+        "sv": "Varför undantaget gäller",
+        "en": "Why the exemption applies",
+    },
+    "paperwork.sec.exemption_still": {
+        "sv": "Vad som fortfarande gäller",
+        "en": "What still applies",
+    },
+    "paperwork.sec.evidence_for_review": {
+        "sv": "Underlag inför juridisk granskning",
+        "en": "Evidence for the legal review",
+    },
+    "paperwork.evidence_for_review_explained": {
+        "sv": "Om granskningen finner att undantaget inte gäller behövs en dokumenterad "
+        "intresseavvägning (eller tillstånd under äldre regler). Händelseunderlaget finns här.",
+        "en": "If the review finds that the exemption does not apply, a documented balancing of "
+        "interests (or a permit under the older rules) is needed. The incident evidence is here.",
+    },
+    "paperwork.sec.interest_surveillance": {
+        "sv": "Bevakningsintresset (8 §)",
+        "en": "The surveillance interest (8 §)",
+    },
+    "paperwork.interest_surveillance_explained": {
+        "sv": "Ändamålen med bevakningen och de brott och händelser på platsen som visar behovet.",
+        "en": "The purposes of the surveillance and the crimes and incidents at the place that "
+        "show the need.",
+    },
+    "paperwork.sec.interest_individual": {
+        "sv": "Den enskildes intresse (9 §)",
+        "en": "The individual's interest (9 §)",
+    },
+    "paperwork.interest_individual_explained": {
+        "sv": "Hur bevakningen sker, vilken integritetsskyddande teknik som används och vilket "
+        "område som bevakas.",
+        "en": "How the surveillance is done, which privacy-protecting technology is used and "
+        "which area is covered.",
+    },
+    "paperwork.sec.balance": {"sv": "Avvägning och slutsats", "en": "Balancing and conclusion"},
+    "paperwork.sec.review": {"sv": "Datum och omprövning", "en": "Date and review"},
+    "paperwork.sec.register": {
+        "sv": "Registrering (10 §)",
+        "en": "Register entry (10 §)",
+    },
+    "paperwork.col.date": {"sv": "Datum", "en": "Date"},
+    "paperwork.col.time": {"sv": "Tid", "en": "Time"},
+    "paperwork.col.weekday": {"sv": "Veckodag", "en": "Weekday"},
+    "paperwork.col.category": {"sv": "Typ", "en": "Type"},
+    "paperwork.col.hour": {"sv": "Timme", "en": "Hour"},
+    "paperwork.col.total": {"sv": "Summa", "en": "Total"},
+    "paperwork.col.camera": {"sv": "Kamera", "en": "Camera"},
+    "paperwork.col.cameras": {"sv": "Kameror", "en": "Cameras"},
+    "paperwork.col.site": {"sv": "Plats", "en": "Site"},
+    "paperwork.col.incidents": {"sv": "Händelser", "en": "Incidents"},
+    "paperwork.col.model": {"sv": "Modell", "en": "Model"},
+    "paperwork.col.mount": {"sv": "Montering", "en": "Mount"},
+    "paperwork.col.hfov": {"sv": "Bildvinkel", "en": "HFOV"},
+    "paperwork.col.resolution": {"sv": "Upplösning (horisontellt)", "en": "Resolution (horizontal)"},
+    "paperwork.col.level": {"sv": "DORI-nivå", "en": "DORI level"},
+    "paperwork.col.range": {"sv": "Räckvidd", "en": "Range"},
+    "paperwork.col.azimuth": {"sv": "Riktning", "en": "Azimuth"},
+    "paperwork.col.footprint": {"sv": "Bevakad yta", "en": "Recorded area"},
+    "paperwork.col.building": {"sv": "Byggnad", "en": "Building"},
+    "paperwork.col.area_m2": {"sv": "Maskerad yta (m²)", "en": "Masked area (m²)"},
+    "paperwork.dori.detect": {"sv": "upptäcka (25 px/m)", "en": "detect (25 px/m)"},
+    "paperwork.dori.observe": {"sv": "observera (62 px/m)", "en": "observe (62 px/m)"},
+    "paperwork.dori.recognise": {"sv": "känna igen (125 px/m)", "en": "recognise (125 px/m)"},
+    "paperwork.dori.identify": {"sv": "identifiera (250 px/m)", "en": "identify (250 px/m)"},
+    "paperwork.by_category": {"sv": "Per typ", "en": "By type"},
+    "paperwork.incidents_explained": {
+        "sv": "{n} händelser inom det bevakade området eller högst {buffer} m från det. Endast "
+        "datum, tid och typ redovisas, aldrig platsangivelser.",
+        "en": "{n} incidents inside the recorded area or at most {buffer} m from it. Only date, "
+        "time and type are shown, never locations.",
+    },
+    "paperwork.no_incidents": {
+        "sv": "Inga lägesbestämda händelser inom det bevakade området eller {buffer} m från det. "
+        "Ett dokumenterat problem på just denna plats och dessa tider behövs: komplettera "
+        "underlaget.",
+        "en": "No located incidents inside the recorded area or within {buffer} m of it. A "
+        "documented problem at this exact place and these hours is needed: add evidence.",
+    },
+    "paperwork.hour_weekday_explained": {
+        "sv": "Lokal tid. Timmar utan händelser visas inte.",
+        "en": "Local time. Hours without incidents are not shown.",
+    },
+    "paperwork.recording_hours_explained": {
+        "sv": "Förslaget täcker minst 80 % av händelserna med så få timmar per vecka som "
+        "möjligt; tider efter midnatt hör till kvällen innan.",
+        "en": "The proposal covers at least 80 % of the incidents with as few hours per week as "
+        "possible; hours after midnight belong to the evening before.",
+    },
+    "paperwork.fixed_camera": {
+        "sv": "Fast monterade kameror med fast optik (inte rörliga, ingen zoom eller PTZ), ingen "
+        "ljudupptagning.",
+        "en": "Fixed cameras with fixed optics (not movable, no zoom or PTZ), no sound recording.",
+    },
+    "paperwork.masking_explained": {
+        "sv": "Bostadsfasader, entréer och fönster i bild maskeras i kamerans bild. Ytan nedan "
+        "är markytan inom 3 m från fasaden som ligger i kamerans synfält.",
+        "en": "Residential facades, entrances and windows in view are masked in the camera "
+        "image. The area below is the ground within 3 m of the facade in the camera's view.",
+    },
+    "paperwork.masking_none": {
+        "sv": "Inga bostadshus i bild enligt byggnadsunderlaget. Kontrollera på plats vid "
+        "installationen.",
+        "en": "No residential buildings in view according to the building data. Check on site "
+        "at installation.",
+    },
+    "paperwork.fill_in": {"sv": "FYLL I", "en": "FILL IN"},
+    "paperwork.workplace_placeholder": {
+        "sv": "Är platsen en arbetsplats (t.ex. butiks- eller trafikpersonal)? Beskriv i så fall "
+        "hur arbetstagarna berörs.",
+        "en": "Is the place a workplace (e.g. shop or transit staff)? If so, describe how the "
+        "employees are affected.",
+    },
+    "paperwork.realtime_placeholder": {
+        "sv": "Vem tittar på bilderna i realtid (befattning), var (t.ex. kommunens "
+        "ledningscentral eller polisen) och vilka tider?",
+        "en": "Who watches the images in real time (role), where (e.g. the municipality's "
+        "control room or the police) and at what hours?",
+    },
+    "paperwork.balance_placeholder": {
+        "sv": "Väg bevakningsintresset mot den enskildes intresse och ange slutsatsen, med "
+        "hänvisning till underlaget ovan.",
+        "en": "Weigh the surveillance interest against the individual's interest and state the "
+        "conclusion, referring to the evidence above.",
+    },
+    "paperwork.dpia_reference": {
+        "sv": "Konsekvensbedömning: [FYLL I: diarienummer].",
+        "en": "DPIA: [FILL IN: reference number].",
+    },
+    "paperwork.stop_why": {
+        "sv": "Kameran står {d} m från hållplatsen {name} (hållplats-id {id}, område {station}). "
+        "Kommunen räknar hållplatsområdet som {r} m runt hållplatsen: ett antagande, inte lag "
+        "(legal.stop_area_radius_m).",
+        "en": "The camera stands {d} m from the stop {name} (stop id {id}, station {station}). "
+        "The municipality takes the stop area as {r} m around the stop: an assumption, not law "
+        "(legal.stop_area_radius_m).",
+    },
+    "paperwork.stop_none": {
+        "sv": "Ingen hållplats finns i underlaget.",
+        "en": "There are no stops in the input data.",
+    },
+    "paperwork.map_caption": {
+        "sv": "Blå yta: kamerans bevakade yta. Röd skraffering: maskering. Brunt: bostadshus, "
+        "grått: övriga byggnader. Röd triangel: kamera, grön kvadrat: hållplats.",
+        "en": "Blue: the camera's recorded area. Red hatching: masking. Brown: residential "
+        "buildings, grey: other buildings. Red triangle: camera, green square: stop.",
+    },
+    "paperwork.recorded_area": {
+        "sv": "Bevakad yta {m2} m² vid {place}.",
+        "en": "Recorded area {m2} m² at {place}.",
+    },
+    "paperwork.review_next": {
+        "sv": "Ny bedömning görs senast {date}, och tidigare om:",
+        "en": "A new assessment is made by {date} at the latest, and earlier if:",
+    },
+    "paperwork.trigger.incidents": {
+        "sv": "händelsebilden på platsen förändras (fler, färre eller andra slags händelser)",
+        "en": "the incident picture at the place changes (more, fewer or other incidents)",
+    },
+    "paperwork.trigger.camera": {
+        "sv": "kamera, optik, placering, riktning eller maskning ändras",
+        "en": "the camera, optics, position, direction or masking changes",
+    },
+    "paperwork.trigger.purpose": {
+        "sv": "ändamål, bevakningstider eller lagringstid ändras",
+        "en": "the purpose, recording hours or retention changes",
+    },
+    "paperwork.trigger.months": {
+        "sv": "det har gått 12 månader sedan denna bedömning",
+        "en": "12 months have passed since this assessment",
+    },
+    "paperwork.no_cameras": {"sv": "Planen har inga kameror.", "en": "The plan has no cameras."},
+    "paperwork.yes": {"sv": "ja", "en": "yes"},
+    "paperwork.no": {"sv": "nej", "en": "no"},
     # followup
 }
 

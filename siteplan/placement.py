@@ -899,11 +899,12 @@ def _lagrangian(
         s = inst.cover_t @ xv - (w > lam)
         s[(lam <= 0) & (s > 0)] = 0.0
         s[(lam >= w) & (s < 0)] = 0.0
-        norm2 = float(s @ s)
+        norm2 = float((s * s).sum())  # not s @ s: a BLAS call, slow when cores are busy
         if norm2 <= 0:
             break  # lam is optimal for the dual
         step = theta * max(bound - lower, 1e-9 * bound) / norm2
         lam = np.clip(lam - step * s, 0.0, w)
+        lam[lam < 1e-12 * w] = 0.0  # no subnormal floats: they make numpy crawl
     best.iterations = it
     return best
 

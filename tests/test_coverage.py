@@ -580,23 +580,32 @@ def test_build_problem_is_valid(town: dict) -> None:
 
 def test_build_problem_fixed_and_excluded(town: dict) -> None:
     installed = gpd.GeoDataFrame(
-        {"model": [CAM_4MP_60.model], "azimuth_deg": [90.0]},
-        geometry=[Point(40, -1)],
+        {
+            "model": [CAM_4MP_60.model, CAM_PANO.model],
+            "azimuth_deg": [90.0, np.nan],
+            "mount": ["facade", None],
+        },
+        geometry=[Point(40, -1), Point(70, -20)],  # cam2 stands inside building b1
         crs=CRS,
-        index=pd.Index(["cam1"], name="camera_id"),
+        index=pd.Index(["cam1", "cam2"], name="camera_id"),
     )
     zone = gpd.GeoDataFrame(geometry=[box(15, -5, 45, 5)], crs=CRS)
-    problem = cv.build_problem(
-        town["corridors"],
-        town["sites"],
-        buildings=town["buildings"],
-        scenario=town["scenario"],
-        installed=installed,
-        exclusion=zone,
-    )
+    with pytest.warns(InputWarning, match="inside a building"):
+        problem = cv.build_problem(
+            town["corridors"],
+            town["sites"],
+            buildings=town["buildings"],
+            scenario=town["scenario"],
+            installed=installed,
+            exclusion=zone,
+        )
     fixed_id = "installed-cam1/bullet-4mp-60/090"
-    assert problem.fixed == frozenset({fixed_id})
+    blind_id = "installed-cam2/pano-12mp/360"
+    assert problem.fixed == frozenset({fixed_id, blind_id})  # kept even though it sees nothing
+    assert problem.options.loc[blind_id].geometry.is_empty
     assert problem.sites.loc["installed-cam1", "source"] == "installed"
+    assert problem.sites.loc["installed-cam1", "mount"] == "facade"
+    assert problem.sites.loc["installed-cam2", "mount"] == "new_pole"  # blank -> default
     assert problem.sites.loc["installed-cam1", "site_cost_sek"] == 0
     assert problem.options.loc[fixed_id, "cost_sek"] == 0
     assert problem.options.loc[fixed_id, "legal_class"] == "general"  # from the nearest corridor
@@ -616,16 +625,6 @@ def test_build_problem_fixed_and_excluded(town: dict) -> None:
             scenario=town["scenario"],
             installed=bad,
         )
-
-
-def test_build_problem_stop_area_only(town: dict) -> None:
-    sc = scenario([CAM_4MP_60], placement={"stop_area_only": True})
-    problem = cv.build_problem(
-        town["corridors"], town["sites"], buildings=town["buildings"], scenario=sc
-    )
-    general = set(problem.options.index[problem.options["legal_class"] == "general"])
-    assert general
-    assert problem.excluded == frozenset(general)
 
 
 def test_build_problem_needs_legal_class(town: dict) -> None:

@@ -176,6 +176,23 @@ def test_graphml_is_filtered_and_has_no_buildings(tmp_path, town, monkeypatch):
     assert layers.pois.empty
 
 
+def test_save_layers_round_trip(tmp_path, town):
+    path = osm.save_layers(town, tmp_path / "out" / "walk.graphml")
+    assert path.is_file()
+    assert (tmp_path / "out" / "walk.features.gpkg").is_file()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputWarning)
+        again = load_osm(path)
+    assert set(again.edges.index) == TOWN_EDGES
+    assert again.edges["length_m"].to_numpy() == pytest.approx(town.edges["length_m"].to_numpy())
+    assert_geodataframe_equal(again.buildings, town.buildings, check_less_precise=True)
+    assert_geodataframe_equal(again.bus_stops, town.bus_stops, check_less_precise=True)
+    assert_geodataframe_equal(again.pois, town.pois, check_less_precise=True)
+    assert list(again.lamps.index) == ["node/50"]
+    with pytest.raises(InputError, match=r"name the file \*\.graphml"):
+        osm.save_layers(town, tmp_path / "walk.gpkg")
+
+
 def test_graphml_of_a_simplified_graph_keeps_mixed_streets(tmp_path, monkeypatch):
     monkeypatch.setattr(ox.settings, "useful_tags_way", [*ox.settings.useful_tags_way, "foot"])
     # osmnx merges 7-1-2 (service + residential) with the trunk 9-7, and 5-8-6 (pedestrian

@@ -18,6 +18,7 @@ import argparse
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import logging
 import math
@@ -48,13 +49,23 @@ XY = tuple[float, float]
 
 _ORIGIN_LONLAT = (15.0, 58.0)
 _ZIP_TIME = (2024, 1, 1, 0, 0, 0)
+_URL = "https://exempelstad.example.com/trafik/"  # example.com: reserved, never real
 _TZ = zoneinfo.ZoneInfo("Europe/Stockholm")
 _INCIDENT_START = dt.date(2023, 1, 1)
 _INCIDENT_END = dt.date(2025, 12, 31)
 _N_INCIDENTS = 4200
 
 #: highway values counted as walkable here (osmnx's "walk" filter also drops cycleways).
-WALKABLE = ("footway", "path", "pedestrian", "steps", "residential", "tertiary", "primary", "service")
+WALKABLE = (
+    "footway",
+    "path",
+    "pedestrian",
+    "steps",
+    "residential",
+    "tertiary",
+    "primary",
+    "service",
+)
 _DRIVE = ("primary", "tertiary", "residential")
 #: Minimum distance from a way's centre line to any building, by highway value.
 _SETBACK_M = {
@@ -127,15 +138,15 @@ _DISTRICTS = (
 #: Bus routes: id, long name, colour, via nodes (grid references), weekday daytime headway (min).
 _ROUTES: tuple[tuple[str, str, str, tuple[tuple[str, tuple[int, int]], ...], int], ...] = (
     ("1", "Norrby – City – Söderby", "0B5394",
-     (("Norrby", (2, 2)), ("Norrby", (3, 2)), ("Norrby", (3, 0)), ("C", (2, 12)), ("C", (2, 6)),
-      ("C", (12, 6)), ("C", (12, 0)), ("Söderby", (3, 6)), ("Söderby", (3, 4)),
-      ("Söderby", (4, 4))), 10),
+     (("Norrby", (6, 4)), ("Norrby", (2, 4)), ("Norrby", (2, 2)), ("Norrby", (3, 2)),
+      ("Norrby", (3, 0)), ("C", (2, 12)), ("C", (2, 6)), ("C", (12, 6)), ("C", (12, 0)),
+      ("Söderby", (3, 6)), ("Söderby", (3, 4)), ("Söderby", (4, 4))), 10),
     ("2", "Västerby – City – Resecentrum", "A61C00",
-     (("Västerby", (4, 2)), ("Västerby", (4, 3)), ("Västerby", (6, 3)), ("C", (0, 6)),
-      ("C", (12, 6)), ("C", (12, 12)), ("C", (7, 12))), 10),
+     (("Västerby", (0, 2)), ("Västerby", (4, 2)), ("Västerby", (4, 3)), ("Västerby", (6, 3)),
+      ("C", (0, 6)), ("C", (12, 6)), ("C", (12, 12)), ("C", (7, 12))), 10),
     ("3", "Resecentrum – Östra Långgatan – Söderby", "38761D",
      (("C", (7, 12)), ("C", (12, 12)), ("C", (12, 0)), ("Söderby", (3, 6)), ("Söderby", (3, 4)),
-      ("Söderby", (4, 4))), 15),
+      ("Söderby", (4, 4)), ("Söderby", (4, 0))), 15),
     ("4", "Norrby – Tvärleden – Västerby", "674EA7",
      (("Norrby", (3, 2)), ("Norrby", (2, 2)), ("Norrby", (0, 2)), ("Norrby", (0, 3)),
       ("Västerby", (3, 6)), ("Västerby", (3, 4)), ("Västerby", (4, 4)), ("Västerby", (4, 3)),
@@ -414,41 +425,67 @@ def _centre(plan: _Plan, rng: np.random.Generator) -> None:
             plan.ways.append(_Way(_extend(coords, 3.0, 3.0), dict(sidewalk), trim=True))
 
     # Diagonal streets towards the square.
-    plan.ways.append(_Way([grid[0, 2], grid[_MID_I, _MID_J]], {"highway": "residential",
-                                                                "name": "Vasavägen"}))
-    plan.ways.append(_Way([grid[_NX - 1, 10], grid[_MID_I + 1, _MID_J + 1]],
-                          {"highway": "residential", "name": "Kungsvägen"}))
+    plan.ways.append(
+        _Way([grid[0, 2], grid[_MID_I, _MID_J]], {"highway": "residential", "name": "Vasavägen"})
+    )
+    plan.ways.append(
+        _Way(
+            [grid[_NX - 1, 10], grid[_MID_I + 1, _MID_J + 1]],
+            {"highway": "residential", "name": "Kungsvägen"},
+        )
+    )
 
     # The square: pedestrian ways across it.
-    sq = (grid[_MID_I, _MID_J], grid[_MID_I + 1, _MID_J], grid[_MID_I + 1, _MID_J + 1],
-          grid[_MID_I, _MID_J + 1])  # fmt: skip
+    sq = (
+        grid[_MID_I, _MID_J],
+        grid[_MID_I + 1, _MID_J],
+        grid[_MID_I + 1, _MID_J + 1],
+        grid[_MID_I, _MID_J + 1],
+    )
     torg = {"highway": "pedestrian", "name": "Stora torget"}
     plan.ways.append(_Way([sq[0], sq[2]], dict(torg)))
     plan.ways.append(_Way([sq[1], sq[3]], dict(torg)))
     plan.places["Stora torget"] = _bilinear(sq, 0.5, 0.5)
 
     # The park: a diagonal path with a flight of steps, and a cross path.
-    pk = (grid[_PARK], grid[_PARK[0] + 1, _PARK[1]], grid[_PARK[0] + 1, _PARK[1] + 1],
-          grid[_PARK[0], _PARK[1] + 1])  # fmt: skip
+    pk = (
+        grid[_PARK],
+        grid[_PARK[0] + 1, _PARK[1]],
+        grid[_PARK[0] + 1, _PARK[1] + 1],
+        grid[_PARK[0], _PARK[1] + 1],
+    )
     a, b, c, d = pk[0], _lerp(pk[0], pk[2], 0.45), _lerp(pk[0], pk[2], 0.55), pk[2]
     plan.ways.append(_Way([a, b], {"highway": "footway"}))
     plan.ways.append(_Way([b, c], {"highway": "steps", "step_count": "12"}))
     plan.ways.append(_Way([c, d], {"highway": "footway"}))
     w, _ = _quad_size(pk)
     plan.ways.append(
-        _Way([_bilinear(pk, -2 / w, 0.5), _bilinear(pk, 1 + 2 / w, 0.5)], {"highway": "path"},
-             trim=True)
-    )  # fmt: skip
+        _Way(
+            [_bilinear(pk, -2 / w, 0.5), _bilinear(pk, 1 + 2 / w, 0.5)],
+            {"highway": "path"},
+            trim=True,
+        )
+    )
 
     # Resecentrum: station building north of Järnvägsgatan, reached from Storgatan's end.
     s7, s8 = grid[_MID_I, _NY - 1], grid[_MID_I + 1, _NY - 1]
-    front = [(s7[0] - 25.0, s7[1] + 10.0), (s7[0], s7[1] + 10.0), (s8[0], s8[1] + 10.0),
-             (s8[0] + 25.0, s8[1] + 10.0)]  # fmt: skip
+    front = [
+        (s7[0] - 25.0, s7[1] + 10.0),
+        (s7[0], s7[1] + 10.0),
+        (s8[0], s8[1] + 10.0),
+        (s8[0] + 25.0, s8[1] + 10.0),
+    ]
     plan.ways.append(_Way(front, {"highway": "footway"}))
     plan.ways.append(_Way([s7, front[1]], {"highway": "footway", "name": "Resecentrum"}))
     plan.ways.append(_Way([s8, front[2]], {"highway": "footway"}))
-    station = Polygon([(s7[0] - 20.0, s7[1] + 16.0), (s8[0] + 20.0, s8[1] + 16.0),
-                       (s8[0] + 20.0, s8[1] + 42.0), (s7[0] - 20.0, s7[1] + 42.0)])  # fmt: skip
+    station = Polygon(
+        [
+            (s7[0] - 20.0, s7[1] + 16.0),
+            (s8[0] + 20.0, s8[1] + 16.0),
+            (s8[0] + 20.0, s8[1] + 42.0),
+            (s7[0] - 20.0, s7[1] + 42.0),
+        ]
+    )
     plan.extra_buildings.append(
         (station, {"building": "train_station", "name": "Resecentrum", "building:levels": "2"})
     )
@@ -480,22 +517,30 @@ def _centre(plan: _Plan, rng: np.random.Generator) -> None:
                 )
                 layout = "slabs_ns"
             elif core:
-                layout = str(rng.choice(["perimeter", "u_slab", "big", "courtyard", "rows"],
-                                        p=[0.38, 0.2, 0.2, 0.08, 0.14]))  # fmt: skip
+                layout = str(
+                    rng.choice(
+                        ["perimeter", "u_slab", "big", "courtyard", "rows"],
+                        p=[0.36, 0.2, 0.18, 0.12, 0.14],
+                    )
+                )
             else:
-                layout = str(rng.choice(["rows", "perimeter", "u_slab", "slabs_ew"],
-                                        p=[0.35, 0.25, 0.2, 0.2]))  # fmt: skip
+                layout = str(
+                    rng.choice(
+                        ["rows", "perimeter", "u_slab", "slabs_ew"], p=[0.35, 0.25, 0.2, 0.2]
+                    )
+                )
             plan.blocks.append(_Block(quad, layout, "core" if core else "centre"))
 
     # Nightlife and fast food.
     for name, amenity, kind, idx, seg, frac, side in _NIGHTLIFE:
-        a, b = (grid[idx, seg], grid[idx, seg + 1]) if kind == "NS" else (grid[seg, idx],
-                                                                           grid[seg + 1, idx])
-        plan.amenities.append((_beside(a, b, frac, 9.0 * side), {"amenity": amenity,
-                                                                 "name": name}))
+        a, b = (
+            (grid[idx, seg], grid[idx, seg + 1])
+            if kind == "NS"
+            else (grid[seg, idx], grid[seg + 1, idx])
+        )
+        plan.amenities.append((_beside(a, b, frac, 9.0 * side), {"amenity": amenity, "name": name}))
     plan.places["Ågatan öst"] = _lerp(grid[_MID_I + 3, _MID_J], grid[_MID_I + 4, _MID_J], 0.6)
-    plan.places["Storgatan norra"] = _lerp(grid[_MID_I, _MID_J + 2], grid[_MID_I, _MID_J + 4],
-                                           0.5)
+    plan.places["Storgatan norra"] = _lerp(grid[_MID_I, _MID_J + 2], grid[_MID_I, _MID_J + 4], 0.5)
 
 
 def _district(plan: _Plan, spec: _DistrictSpec, rng: np.random.Generator) -> None:
@@ -523,16 +568,20 @@ def _district(plan: _Plan, spec: _DistrictSpec, rng: np.random.Generator) -> Non
             segs = [ring] * (n - 1)
         else:
             name = spec.streets[a - 1]
-            segs = [torg if a == 3 and b in (2, 3) else {"highway": "residential", "name": name}
-                    for b in range(n - 1)]  # fmt: skip
+            segs = [
+                torg if a == 3 and b in (2, 3) else {"highway": "residential", "name": name}
+                for b in range(n - 1)
+            ]
         plan.ways += _line_ways([grid[a, b] for b in range(n)], segs)
     for b in range(n):  # east-west lines
         if b in (0, n - 1):
             segs = [ring] * (n - 1)
         else:
             name = spec.streets[4 + b]
-            segs = [torg if b == 3 and a in (2, 3) else {"highway": "residential", "name": name}
-                    for a in range(n - 1)]  # fmt: skip
+            segs = [
+                torg if b == 3 and a in (2, 3) else {"highway": "residential", "name": name}
+                for a in range(n - 1)
+            ]
         plan.ways += _line_ways([grid[a, b] for a in range(n)], segs)
     plan.places[f"{spec.name} centrum"] = grid[3, 3]
 
@@ -547,8 +596,12 @@ def _district(plan: _Plan, spec: _DistrictSpec, rng: np.random.Generator) -> Non
             if (a, b) == (1, 4):
                 plan.blocks.append(_Block(quad, "school", "school"))
                 continue
-            kind = str(rng.choice(["ns_path", "ew_path", "u_court", "service", "towers", "slabs3"],
-                                  p=[0.25, 0.2, 0.2, 0.1, 0.1, 0.15]))  # fmt: skip
+            kind = str(
+                rng.choice(
+                    ["ns_path", "ew_path", "u_court", "service", "towers", "slabs3"],
+                    p=[0.25, 0.2, 0.2, 0.1, 0.1, 0.15],
+                )
+            )
             if kind == "ns_path":
                 coords = [_bilinear(quad, 0.5, -2 / h), _bilinear(quad, 0.5, 1 + 2 / h)]
                 plan.ways.append(_Way(coords, {"highway": "footway"}, trim=True))
@@ -568,8 +621,9 @@ def _district(plan: _Plan, spec: _DistrictSpec, rng: np.random.Generator) -> Non
     # A pub and a grill at the square.
     sq = grid[3, 3]
     plan.amenities.append((_lerp(sq, grid[2, 3], 0.35), {"amenity": "pub", "name": spec.pub}))
-    plan.amenities.append((_lerp(sq, grid[3, 2], 0.4), {"amenity": "fast_food",
-                                                        "name": spec.grill}))
+    plan.amenities.append(
+        (_lerp(sq, grid[3, 2], 0.4), {"amenity": "fast_food", "name": spec.grill})
+    )
 
 
 def _connectors(plan: _Plan) -> None:
@@ -587,13 +641,24 @@ def _connectors(plan: _Plan) -> None:
         plan.ways.append(_Way(coords, {"highway": kind, "name": name}))
         cyc = list(LineString(coords).offset_curve(-15.0).coords)
         plan.ways.append(
-            _Way(_extend(cyc, 20.0, 20.0),
-                 {"highway": "cycleway", "foot": "designated", "segregated": "no"}, trim=True)
-        )  # fmt: skip
+            _Way(
+                _extend(cyc, 20.0, 20.0),
+                {"highway": "cycleway", "foot": "designated", "segregated": "no"},
+                trim=True,
+            )
+        )
     # A new late-night grill north of Söderby (the incidents' growing hotspot).
     grill = _beside(d["Söderby"][4, 6], d["Söderby"][5, 6], 0.5, 9.0)
-    plan.amenities.append((grill, {"amenity": "fast_food", "name": "Söderby Grill & Kebab",
-                                   "opening_hours": "Mo-Su 11:00-03:00"}))  # fmt: skip
+    plan.amenities.append(
+        (
+            grill,
+            {
+                "amenity": "fast_food",
+                "name": "Söderby Grill & Kebab",
+                "opening_hours": "Mo-Su 11:00-03:00",
+            },
+        )
+    )
     plan.places["Söderby Grill"] = grill
 
 
@@ -692,12 +757,14 @@ class _Edge:
 
     @property
     def length_m(self) -> float:
-        return float(sum(math.dist(a, b) for a, b in zip(self.coords, self.coords[1:],
-                                                           strict=False)))  # fmt: skip
+        return float(
+            sum(math.dist(a, b) for a, b in zip(self.coords, self.coords[1:], strict=False))
+        )
 
 
-def _split_edges(ways: Sequence[_Way], index: _NodeIndex, keep: set[int] | None = None
-                 ) -> list[_Edge]:  # fmt: skip
+def _split_edges(
+    ways: Sequence[_Way], index: _NodeIndex, keep: set[int] | None = None
+) -> list[_Edge]:
     """Cut ways at nodes shared between them (and at `keep` nodes): the simplified graph."""
     uses: dict[int, int] = {}
     for way in ways:
@@ -737,21 +804,57 @@ def _layout(block: _Block, rng: np.random.Generator) -> list[tuple[list[XY], lis
     out: list[tuple[list[XY], list[XY], str]] = []
     kind = block.layout
     if kind == "perimeter":
-        out.append(([(0, dv + gv), (du, dv + gv), (du, 1 - dv), (1 - gu, 1 - dv), (1 - gu, 1),
-                     (0, 1)], [], "main"))  # fmt: skip
-        out.append(([(gu, 0), (1, 0), (1, 1 - dv - gv), (1 - du, 1 - dv - gv), (1 - du, dv),
-                     (gu, dv)], [], "main"))  # fmt: skip
+        out.append(
+            (
+                [(0, dv + gv), (du, dv + gv), (du, 1 - dv), (1 - gu, 1 - dv), (1 - gu, 1), (0, 1)],
+                [],
+                "main",
+            )
+        )
+        out.append(
+            (
+                [(gu, 0), (1, 0), (1, 1 - dv - gv), (1 - du, 1 - dv - gv), (1 - du, dv), (gu, dv)],
+                [],
+                "main",
+            )
+        )
     elif kind == "u_slab":
         top = 1 - dv - gv
-        out.append(([(0, 0), (1, 0), (1, top), (1 - du, top), (1 - du, dv), (du, dv), (du, top),
-                     (0, top)], [], "main"))  # fmt: skip
+        out.append(
+            (
+                [
+                    (0, 0),
+                    (1, 0),
+                    (1, top),
+                    (1 - du, top),
+                    (1 - du, dv),
+                    (du, dv),
+                    (du, top),
+                    (0, top),
+                ],
+                [],
+                "main",
+            )
+        )
         out.append((_rect(0, 1 - dv, 1, 1), [], "main"))
     elif kind == "big":
         if rng.random() < 0.5:
             out.append((_rect(0.03, 0.03, 0.97, 0.97), [], "shop"))
         else:
-            out.append(([(0.03, 0.03), (0.97, 0.03), (0.97, 0.55), (0.55, 0.55), (0.55, 0.97),
-                         (0.03, 0.97)], [], "shop"))  # fmt: skip
+            out.append(
+                (
+                    [
+                        (0.03, 0.03),
+                        (0.97, 0.03),
+                        (0.97, 0.55),
+                        (0.55, 0.55),
+                        (0.55, 0.97),
+                        (0.03, 0.97),
+                    ],
+                    [],
+                    "shop",
+                )
+            )
     elif kind == "courtyard":
         out.append((_rect(0, 0, 1, 1), _rect(du, dv, 1 - du, 1 - dv), "main"))
     elif kind in ("rows", "passage", "slabs_ew"):
@@ -761,7 +864,7 @@ def _layout(block: _Block, rng: np.random.Generator) -> list[tuple[list[XY], lis
                 continue
             k = int(rng.integers(2, 5))
             edges = np.linspace(0.0, 1.0, k + 1)
-            for u0, u1 in zip(edges[:-1], edges[1:], strict=True):
+            for u0, u1 in itertools.pairwise(edges):
                 out.append((_rect(float(u0) + 2 / w, v0, float(u1) - 2 / w, v1), [], "house"))
     elif kind == "slabs_ns":
         for u0, u1 in ((0.0, du), (1 - du, 1.0)):
@@ -770,16 +873,43 @@ def _layout(block: _Block, rng: np.random.Generator) -> list[tuple[list[XY], lis
         for c in (du / 2, 0.5, 1 - du / 2):
             out.append((_rect(c - du / 2, 0.08, c + du / 2, 0.92), [], "main"))
     elif kind == "u_court":
-        out.append(([(0, 0.1), (du, 0.1), (du, 1 - dv), (1 - du, 1 - dv), (1 - du, 0.1),
-                     (1, 0.1), (1, 1), (0, 1)], [], "main"))  # fmt: skip
+        out.append(
+            (
+                [
+                    (0, 0.1),
+                    (du, 0.1),
+                    (du, 1 - dv),
+                    (1 - du, 1 - dv),
+                    (1 - du, 0.1),
+                    (1, 0.1),
+                    (1, 1),
+                    (0, 1),
+                ],
+                [],
+                "main",
+            )
+        )
     elif kind == "towers":
         tu, tv = 18.0 / w, 18.0 / h
         for u0, v0 in ((0.05, 0.05), (0.95 - tu, 0.05), (0.05, 0.95 - tv), (0.95 - tu, 0.95 - tv)):
             out.append((_rect(u0, v0, u0 + tu, v0 + tv), [], "tower"))
     elif kind == "school":
-        out.append(([(0, 0.35), (du * 1.2, 0.35), (du * 1.2, 1 - dv * 1.2), (1 - du * 1.2,
-                     1 - dv * 1.2), (1 - du * 1.2, 0.35), (1, 0.35), (1, 1), (0, 1)], [],
-                    "school"))  # fmt: skip
+        out.append(
+            (
+                [
+                    (0, 0.35),
+                    (du * 1.2, 0.35),
+                    (du * 1.2, 1 - dv * 1.2),
+                    (1 - du * 1.2, 1 - dv * 1.2),
+                    (1 - du * 1.2, 0.35),
+                    (1, 0.35),
+                    (1, 1),
+                    (0, 1),
+                ],
+                [],
+                "school",
+            )
+        )
     elif kind == "centrum":
         shop = _rect(0.42, 0.42, 1.0, 1.0)  # built for the NE corner, then mirrored
         flat = _rect(0.0, 0.0, 0.9, dv)
@@ -816,8 +946,9 @@ def _building_tags(role: str, zone: str, rng: np.random.Generator) -> dict[str, 
     return {"building": "apartments", "building:levels": str(int(rng.integers(3, 5)))}
 
 
-def _buildings(plan: _Plan, edges: Sequence[_Edge], rng: np.random.Generator
-               ) -> list[tuple[Polygon, dict[str, str]]]:  # fmt: skip
+def _buildings(
+    plan: _Plan, edges: Sequence[_Edge], rng: np.random.Generator
+) -> list[tuple[Polygon, dict[str, str]]]:
     """Footprints from the block layouts, cut back wherever they come too close to a way."""
     lines = [LineString(e.coords) for e in edges]
     widths = [_SETBACK_M[e.tags["highway"]] for e in edges]
@@ -856,12 +987,18 @@ def _buildings(plan: _Plan, edges: Sequence[_Edge], rng: np.random.Generator
 # ----------------------------------------------------------------------------------------------
 
 
-def _lamps(ways: Sequence[_Way], index: _NodeIndex, buildings_tree: shapely.STRtree
-           ) -> list[XY]:  # fmt: skip
+def _lamps(ways: Sequence[_Way], index: _NodeIndex, buildings_tree: shapely.STRtree) -> list[XY]:
     """Lamp posts beside streets and paths at regular spacing (none on sidewalks or steps)."""
-    spacing = {"primary": (45.0, 6.0), "tertiary": (35.0, 5.0), "residential": (38.0, 5.0),
-               "service": (30.0, 3.0), "pedestrian": (30.0, 3.0), "footway": (32.0, 1.5),
-               "path": (35.0, 1.5), "cycleway": (45.0, 1.5)}  # fmt: skip
+    spacing = {
+        "primary": (45.0, 6.0),
+        "tertiary": (35.0, 5.0),
+        "residential": (38.0, 5.0),
+        "service": (30.0, 3.0),
+        "pedestrian": (30.0, 3.0),
+        "footway": (32.0, 1.5),
+        "path": (35.0, 1.5),
+        "cycleway": (45.0, 1.5),
+    }
     pts: list[XY] = []
     for way in ways:
         hw = way.tags["highway"]
@@ -906,8 +1043,9 @@ class _RouteRun:
     cum_time_s: list[float]  # running time from the first stop, direction 0
 
 
-def _bus_network(plan: _Plan, ways: Sequence[_Way], index: _NodeIndex
-                 ) -> tuple[list[_Station], list[_RouteRun]]:  # fmt: skip
+def _bus_network(
+    plan: _Plan, ways: Sequence[_Way], index: _NodeIndex
+) -> tuple[list[_Station], list[_RouteRun]]:
     """Route the buses along drivable streets and place shared stations along them."""
 
     def node_at(ref: tuple[str, tuple[int, int]]) -> int:
@@ -936,7 +1074,7 @@ def _bus_network(plan: _Plan, ways: Sequence[_Way], index: _NodeIndex
     names_at: dict[int, list[str]] = {}
     for w in ways:
         name = w.tags.get("name")
-        if name and w.tags["highway"] in _DRIVE + ("pedestrian",):
+        if name and w.tags["highway"] in (*_DRIVE, "pedestrian"):
             for k in w.nodes:
                 if name not in names_at.setdefault(k, []):
                     names_at[k].append(name)
@@ -952,10 +1090,11 @@ def _bus_network(plan: _Plan, ways: Sequence[_Way], index: _NodeIndex
         b = line.interpolate(min(offset_m + 1.0, line.length))
         n = _left((a.x, a.y), (b.x, b.y))
         if name is None:
+            # The nearest cross street if it is close, else the street, else a place name.
             street = e.tags.get("name", "")
             near = e.u if offset_m < line.length / 2 else e.v
-            far = e.v if near == e.u else e.u
-            options = [c for k in (near, far) for c in names_at.get(k, []) if c != street]
+            close = min(offset_m, line.length - offset_m) <= 120.0
+            options = [c for c in names_at.get(near, []) if c != street] if close else []
             options.append(street)
             name = next((c for c in options if c and c not in used_names), None)
             if name is None:
@@ -963,16 +1102,23 @@ def _bus_network(plan: _Plan, ways: Sequence[_Way], index: _NodeIndex
         used_names.add(name)
         off = _PLATFORM_OFFSET_M
         stations.append(
-            _Station(f"S{len(stations) + 1:02d}", name, (p.x, p.y),
-                     ((p.x - n[0] * off, p.y - n[1] * off), (p.x + n[0] * off, p.y + n[1] * off)))
-        )  # fmt: skip
+            _Station(
+                f"S{len(stations) + 1:02d}",
+                name,
+                (p.x, p.y),
+                ((p.x - n[0] * off, p.y - n[1] * off), (p.x + n[0] * off, p.y + n[1] * off)),
+            )
+        )
         return len(stations) - 1
 
     # Key stations first, so every route passing them shares them.
-    keys = [("Resecentrum", ("C", (_MID_I, _NY - 1)), ("C", (_MID_I + 1, _NY - 1))),
-            ("Stora torget", ("C", (_MID_I, _MID_J)), ("C", (_MID_I + 1, _MID_J)))]
-    keys += [(f"{s.name} centrum", (s.name, s.key_edge[0]), (s.name, s.key_edge[1]))
-             for s in _DISTRICTS]  # fmt: skip
+    keys = [
+        ("Resecentrum", ("C", (_MID_I, _NY - 1)), ("C", (_MID_I + 1, _NY - 1))),
+        ("Stora torget", ("C", (_MID_I, _MID_J)), ("C", (_MID_I + 1, _MID_J))),
+    ]
+    keys += [
+        (f"{s.name} centrum", (s.name, s.key_edge[0]), (s.name, s.key_edge[1])) for s in _DISTRICTS
+    ]
     for name, ra, rb in keys:
         u, v = node_at(ra), node_at(rb)
         e = graph[u][v]["edge"]
@@ -982,9 +1128,9 @@ def _bus_network(plan: _Plan, ways: Sequence[_Way], index: _NodeIndex
     for route_id, long_name, color, refs, headway in _ROUTES:
         nodes = [node_at(r) for r in refs]
         path_nodes = [nodes[0]]
-        for a, b in zip(nodes[:-1], nodes[1:], strict=True):
+        for a, b in itertools.pairwise(nodes):
             path_nodes += nx.shortest_path(graph, a, b, weight="cost")[1:]
-        steps = [oriented(a, b) for a, b in zip(path_nodes[:-1], path_nodes[1:], strict=True)]
+        steps = [oriented(a, b) for a, b in itertools.pairwise(path_nodes)]
         coords: list[XY] = [steps[0][0][0]]
         spans: list[tuple[float, float, _Edge, bool]] = []  # arc start, end, edge, forward
         for (pts, e), a in zip(steps, path_nodes[:-1], strict=True):
@@ -1018,7 +1164,7 @@ def _bus_network(plan: _Plan, ways: Sequence[_Way], index: _NodeIndex
         if not hits or hits[-1][0] < total - 150.0:
             add_at(max(total - 40.0, total / 2))
         hits = served()
-        gaps = list(zip(hits[:-1], hits[1:], strict=True))
+        gaps = list(itertools.pairwise(hits))
         for (s0, _), (s1, _) in gaps:
             k = round((s1 - s0) / _STOP_SPACING_M) - 1
             for m in range(1, k + 1):
@@ -1034,8 +1180,11 @@ def _bus_network(plan: _Plan, ways: Sequence[_Way], index: _NodeIndex
             times.append(t)
         dwell = [20.0 * n for n in range(len(hits))]
         cum = [t + d - times[0] for t, d in zip(times, dwell, strict=True)]
-        runs.append(_RouteRun(route_id, long_name, color, headway, coords,
-                              [(k, arc) for arc, k in hits], cum))  # fmt: skip
+        runs.append(
+            _RouteRun(
+                route_id, long_name, color, headway, coords, [(k, arc) for arc, k in hits], cum
+            )
+        )
     return stations, runs
 
 
@@ -1047,11 +1196,16 @@ def _fmt_time(seconds: int) -> str:
 def _departures(service: str, headway: int) -> list[int]:
     """Trip start times in minutes after midnight (may pass 24:00) for one direction."""
     bands = {
-        "VARDAG": ((330, 360, 30), (360, 420, 15), (420, 1140, headway), (1140, 1380, 30),
-                   (1380, 1500, 60)),
+        "VARDAG": (
+            (330, 360, 30),
+            (360, 420, 15),
+            (420, 1140, headway),
+            (1140, 1380, 30),
+            (1380, 1500, 60),
+        ),
         "LORDAG": ((420, 600, 30), (600, 1080, 20), (1080, 1380, 30), (1380, 1620, 60)),
         "SONDAG": ((480, 1200, 30), (1200, 1440, 60)),
-    }  # fmt: skip
+    }
     return [m for start, end, step in bands[service] for m in range(start, end, step)]
 
 
@@ -1062,115 +1216,131 @@ def _csv(rows: Sequence[Sequence[object]]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def _write_gtfs(path: Path, stations: Sequence[_Station], runs: Sequence[_RouteRun]) -> dict:
-    """Write a GTFS zip (agency, stops with stations, routes, trips, times, calendar, shapes)."""
-    files: dict[str, list[list[object]]] = {}
-    files["agency.txt"] = [
-        ["agency_id", "agency_name", "agency_url", "agency_timezone", "agency_lang",
-         "agency_phone"],
-        ["EXT", "Exempelstads Trafik", "https://exempelstad.example.com/trafik/", "Europe/Stockholm",
-         "sv", "+46 13 000 00 00"],
-    ]  # fmt: skip
-    used_platforms: set[tuple[int, int]] = set()
-    stop_times: list[list[object]] = [["trip_id", "arrival_time", "departure_time", "stop_id",
-                                       "stop_sequence", "shape_dist_traveled"]]  # fmt: skip
-    trips: list[list[object]] = [["route_id", "service_id", "trip_id", "trip_headsign",
-                                  "direction_id", "shape_id", "wheelchair_accessible"]]  # fmt: skip
-    shapes: list[list[object]] = [["shape_id", "shape_pt_lat", "shape_pt_lon",
-                                   "shape_pt_sequence", "shape_dist_traveled"]]  # fmt: skip
-    routes: list[list[object]] = [["route_id", "agency_id", "route_short_name", "route_long_name",
-                                   "route_type", "route_color", "route_text_color"]]  # fmt: skip
-    n_trips = 0
+_GTFS_HEADERS = {
+    "agency.txt": "agency_id,agency_name,agency_url,agency_timezone,agency_lang,agency_phone",
+    "stops.txt": "stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station,platform_code,"
+    "wheelchair_boarding",
+    "routes.txt": "route_id,agency_id,route_short_name,route_long_name,route_type,route_color,"
+    "route_text_color",
+    "trips.txt": "route_id,service_id,trip_id,trip_headsign,direction_id,shape_id,"
+    "wheelchair_accessible",
+    "stop_times.txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence,"
+    "shape_dist_traveled",
+    "calendar.txt": "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,"
+    "start_date,end_date",
+    "shapes.txt": "shape_id,shape_pt_lat,shape_pt_lon,shape_pt_sequence,shape_dist_traveled",
+    "feed_info.txt": "feed_publisher_name,feed_publisher_url,feed_lang,feed_start_date,"
+    "feed_end_date,feed_version,feed_contact_email",
+}
+_FEED_DATES = ("20240101", "20261231")
+
+
+def _right_platform(station: _Station, line: LineString, arc: float) -> int:
+    """0 or 1: the station's platform on the right-hand side when travelling along `line`."""
+    p0 = line.interpolate(max(arc - 1.0, 0.0))
+    p1 = line.interpolate(min(arc + 1.0, line.length))
+    n = _left((p0.x, p0.y), (p1.x, p1.y))
+    right = (station.xy[0] - n[0], station.xy[1] - n[1])
+    a, b = station.platforms
+    return 0 if math.dist(right, a) < math.dist(right, b) else 1
+
+
+def _gtfs_tables(
+    stations: Sequence[_Station], runs: Sequence[_RouteRun]
+) -> dict[str, list[list[object]]]:
+    """The rows (header first) of every GTFS file."""
+    t: dict[str, list[list[object]]] = {k: [v.split(",")] for k, v in _GTFS_HEADERS.items()}
+    t["agency.txt"].append(
+        ["EXT", "Exempelstads Trafik", _URL, "Europe/Stockholm", "sv", "+46 13 000 00 00"]
+    )
+    t["feed_info.txt"].append(
+        [
+            "Exempelstads Trafik (fiktiv exempeldata)",
+            _URL,
+            "sv",
+            *_FEED_DATES,
+            "2024.1",
+            "trafik@example.com",
+        ]
+    )
+    for service, days in (("VARDAG", "1111100"), ("LORDAG", "0000010"), ("SONDAG", "0000001")):
+        t["calendar.txt"].append([service, *days, *_FEED_DATES])
+    used: set[tuple[int, int]] = set()
     for run in runs:
-        routes.append([run.route_id, "EXT", run.route_id, run.long_name, 3, run.color, "FFFFFF"])
-        line0 = LineString(run.path)
-        total = line0.length
+        t["routes.txt"].append(
+            [run.route_id, "EXT", run.route_id, run.long_name, 3, run.color, "FFFFFF"]
+        )
+        total = LineString(run.path).length
         for direction in (0, 1):
             pts = run.path if direction == 0 else run.path[::-1]
+            line = LineString(pts)
             shape_id = f"{run.route_id}_{direction}"
-            # Shape points: drop points closer than 0.5 m so distances strictly increase.
+            # Drop shape points closer than 0.5 m so that distances strictly increase.
             kept = [pts[0]]
             for p in pts[1:]:
                 if math.dist(kept[-1], p) >= 0.5:
                     kept.append(p)
-            dist = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(np.asarray(kept),
-                                                                      axis=0).T))])  # fmt: skip
+            steps = np.hypot(*np.diff(np.asarray(kept), axis=0).T)
+            dist = np.concatenate([[0.0], np.cumsum(steps)])
             lonlat = _to_lonlat(np.asarray(kept))
             for seq, ((lon, lat), d) in enumerate(zip(lonlat, dist, strict=True), start=1):
-                shapes.append([shape_id, f"{lat:.6f}", f"{lon:.6f}", seq, f"{d:.1f}"])
-            seq_stops = run.stops if direction == 0 else run.stops[::-1]
+                t["shapes.txt"].append([shape_id, f"{lat:.6f}", f"{lon:.6f}", seq, f"{d:.1f}"])
             if direction == 0:
-                offsets = run.cum_time_s
+                stops, offsets = run.stops, run.cum_time_s
             else:
-                last = run.cum_time_s[-1]
-                offsets = [last - t for t in run.cum_time_s[::-1]]
-            # The platform on the right-hand side of the direction of travel.
-            platform_ids = []
-            for k, arc in seq_stops:
-                a = arc if direction == 0 else total - arc
-                line = LineString(pts)
-                p0 = line.interpolate(max(a - 1.0, 0.0))
-                p1 = line.interpolate(min(a + 1.0, line.length))
-                n = _left((p0.x, p0.y), (p1.x, p1.y))
-                st = stations[k]
-                right = (st.xy[0] - n[0], st.xy[1] - n[1])
-                side = 0 if math.dist(right, st.platforms[0]) < math.dist(right,
-                                                                          st.platforms[1]) else 1
-                used_platforms.add((k, side))
-                platform_ids.append((f"{st.sid}{'AB'[side]}", a))
-            headsign = stations[seq_stops[-1][0]].name
+                stops = [(k, total - arc) for k, arc in run.stops[::-1]]
+                offsets = [run.cum_time_s[-1] - s for s in run.cum_time_s[::-1]]
+            calls = []
+            for k, arc in stops:
+                side = _right_platform(stations[k], line, arc)
+                used.add((k, side))
+                calls.append((f"{stations[k].sid}{'AB'[side]}", arc))
+            headsign = stations[stops[-1][0]].name
             for service in ("VARDAG", "LORDAG", "SONDAG"):
                 for start in _departures(service, run.headway_min):
-                    trip_id = f"{run.route_id}_{direction}_{service}_{start // 60:02d}{start % 60:02d}"
-                    trips.append([run.route_id, service, trip_id, headsign, direction, shape_id, 1])
-                    n_trips += 1
-                    for seq, ((stop_id, a), off) in enumerate(zip(platform_ids, offsets,
-                                                                  strict=True), start=1):  # fmt: skip
-                        t = _fmt_time(start * 60 + 60 * round(off / 60.0))
-                        stop_times.append([trip_id, t, t, stop_id, seq, f"{a:.1f}"])
-    stops: list[list[object]] = [["stop_id", "stop_name", "stop_lat", "stop_lon",
-                                  "location_type", "parent_station", "platform_code",
-                                  "wheelchair_boarding"]]  # fmt: skip
-    n_platforms = 0
+                    hhmm = f"{start // 60:02d}{start % 60:02d}"
+                    trip_id = f"{run.route_id}_{direction}_{service}_{hhmm}"
+                    t["trips.txt"].append(
+                        [run.route_id, service, trip_id, headsign, direction, shape_id, 1]
+                    )
+                    for seq, ((stop_id, arc), off) in enumerate(
+                        zip(calls, offsets, strict=True), start=1
+                    ):
+                        hhmmss = _fmt_time(start * 60 + 60 * round(off / 60.0))
+                        t["stop_times.txt"].append(
+                            [trip_id, hhmmss, hhmmss, stop_id, seq, f"{arc:.1f}"]
+                        )
     for k, st in enumerate(stations):
-        (lon, lat), = _to_lonlat(np.asarray([st.xy]))
-        stops.append([st.sid, st.name, f"{lat:.6f}", f"{lon:.6f}", 1, "", "", 1])
+        ((lon, lat),) = _to_lonlat(np.asarray([st.xy]))
+        t["stops.txt"].append([st.sid, st.name, f"{lat:.6f}", f"{lon:.6f}", 1, "", "", 1])
         for side in (0, 1):
-            if (k, side) not in used_platforms:
-                continue
-            (lon, lat), = _to_lonlat(np.asarray([st.platforms[side]]))
-            stops.append([f"{st.sid}{'AB'[side]}", st.name, f"{lat:.6f}", f"{lon:.6f}", 0,
-                          st.sid, "AB"[side], 1])  # fmt: skip
-            n_platforms += 1
-    files["stops.txt"] = stops
-    files["routes.txt"] = routes
-    files["trips.txt"] = trips
-    files["stop_times.txt"] = stop_times
-    files["calendar.txt"] = [
-        ["service_id", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-         "sunday", "start_date", "end_date"],
-        ["VARDAG", 1, 1, 1, 1, 1, 0, 0, "20240101", "20261231"],
-        ["LORDAG", 0, 0, 0, 0, 0, 1, 0, "20240101", "20261231"],
-        ["SONDAG", 0, 0, 0, 0, 0, 0, 1, "20240101", "20261231"],
-    ]  # fmt: skip
-    files["shapes.txt"] = shapes
-    files["feed_info.txt"] = [
-        ["feed_publisher_name", "feed_publisher_url", "feed_lang", "feed_start_date",
-         "feed_end_date", "feed_version", "feed_contact_email"],
-        ["Exempelstads Trafik (fiktiv exempeldata)", "https://exempelstad.example.com/trafik/", "sv",
-         "20240101", "20261231", "2024.1", "trafik@example.com"],
-    ]  # fmt: skip
-    order = ("agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt",
-             "calendar.txt", "shapes.txt", "feed_info.txt")  # fmt: skip
+            if (k, side) in used:
+                ((lon, lat),) = _to_lonlat(np.asarray([st.platforms[side]]))
+                code = "AB"[side]
+                t["stops.txt"].append(
+                    [f"{st.sid}{code}", st.name, f"{lat:.6f}", f"{lon:.6f}", 0, st.sid, code, 1]
+                )
+    return t
+
+
+def _write_gtfs(path: Path, stations: Sequence[_Station], runs: Sequence[_RouteRun]) -> dict:
+    """Write the GTFS zip with fixed entry order, timestamps and attributes; return counts."""
+    tables = _gtfs_tables(stations, runs)
     with zipfile.ZipFile(path, "w") as zf:
-        for name in order:
+        for name, rows in tables.items():
             info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = 0o644 << 16
-            zf.writestr(info, _csv(files[name]), compresslevel=9)
-    return {"stations": len(stations), "platforms": n_platforms, "routes": len(runs),
-            "trips": n_trips, "stop_times": len(stop_times) - 1}  # fmt: skip
+            zf.writestr(info, _csv(rows), compresslevel=9)
+    platforms = sum(1 for row in tables["stops.txt"][1:] if row[4] == 0)
+    return {
+        "stations": len(stations),
+        "platforms": platforms,
+        "routes": len(runs),
+        "trips": len(tables["trips.txt"]) - 1,
+        "stop_times": len(tables["stop_times.txt"]) - 1,
+    }
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1218,10 +1388,12 @@ def _write_osm(
         coords.append(xy)
         poi_tags.append(tags)
     lonlat = _to_lonlat(np.asarray(coords))
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-             '<osm version="0.6" generator="siteplan build_sample">',
-             f'  <bounds minlat="{lonlat[:, 1].min():.7f}" minlon="{lonlat[:, 0].min():.7f}" '
-             f'maxlat="{lonlat[:, 1].max():.7f}" maxlon="{lonlat[:, 0].max():.7f}"/>']  # fmt: skip
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<osm version="0.6" generator="siteplan build_sample">',
+        f'  <bounds minlat="{lonlat[:, 1].min():.7f}" minlon="{lonlat[:, 0].min():.7f}" '
+        f'maxlat="{lonlat[:, 1].max():.7f}" maxlon="{lonlat[:, 0].max():.7f}"/>',
+    ]
     for k, ((lon, lat), tags) in enumerate(zip(lonlat, poi_tags, strict=True), start=1):
         head = f'  <node id="{k}" version="1" lat="{lat:.7f}" lon="{lon:.7f}"'
         if tags:
@@ -1301,10 +1473,10 @@ def _incidents(
     ]
     n_days = (_INCIDENT_END - _INCIDENT_START).days + 1
     days = np.datetime64(_INCIDENT_START.isoformat()) + np.arange(n_days)
-    doy = np.array([(_INCIDENT_START + dt.timedelta(days=int(d))).timetuple().tm_yday
-                    for d in range(n_days)])  # fmt: skip
-    dow = np.array([(_INCIDENT_START + dt.timedelta(days=int(d))).weekday()
-                    for d in range(n_days)])  # fmt: skip
+    doy = np.array(
+        [(_INCIDENT_START + dt.timedelta(days=int(d))).timetuple().tm_yday for d in range(n_days)]
+    )
+    dow = np.array([(_INCIDENT_START + dt.timedelta(days=int(d))).weekday() for d in range(n_days)])
     season = 1.0 + 0.15 * np.cos(2 * np.pi * (doy - 200) / 365.0)
     trends = [_trend(c[4], days) for c in clusters]
     mass = np.array([c[3] * float(tr.mean()) for c, tr in zip(clusters, trends, strict=True)])
@@ -1361,8 +1533,9 @@ def _incidents(
             hour_p = np.asarray(_HOURS[profile], dtype=float)
             hours = rng.choice(24, size=len(sel), p=hour_p / hour_p.sum())
             minutes = rng.integers(0, 60, size=len(sel))
-            for s_k, d_k, h, m in zip(sel.tolist(), day_k.tolist(), hours.tolist(),
-                                      minutes.tolist(), strict=True):  # fmt: skip
+            for s_k, d_k, h, m in zip(
+                sel.tolist(), day_k.tolist(), hours.tolist(), minutes.tolist(), strict=True
+            ):
                 day = _INCIDENT_START + dt.timedelta(days=d_k)
                 if h < 6 and day < _INCIDENT_END:
                     day += dt.timedelta(days=1)  # after midnight: the next calendar day
@@ -1411,8 +1584,13 @@ def _areas_geojson(areas: Sequence[tuple[str, Polygon]]) -> str:
         for ring in (poly.exterior, *poly.interiors):
             ll = _to_lonlat(np.asarray(ring.coords))
             rings.append([[round(float(lon), 7), round(float(lat), 7)] for lon, lat in ll])
-        features.append({"type": "Feature", "properties": {"name": name},
-                         "geometry": {"type": "Polygon", "coordinates": rings}})  # fmt: skip
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"name": name},
+                "geometry": {"type": "Polygon", "coordinates": rings},
+            }
+        )
     doc = {"type": "FeatureCollection", "name": "priority_areas", "features": features}
     return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
 
@@ -1549,14 +1727,25 @@ def build(out_dir: str | Path | None = None, *, seed: int = SEED) -> dict[str, i
     lamps = _lamps(ways, index, tree)
     stations, runs = _bus_network(plan, ways, index)
 
-    pois: list[tuple[XY, dict[str, str]]] = [(p, {"highway": "street_lamp",
-                                                  "lamp_mount": "straight_mast"})
-                                             for p in lamps]  # fmt: skip
+    pois: list[tuple[XY, dict[str, str]]] = [
+        (p, {"highway": "street_lamp", "lamp_mount": "straight_mast"}) for p in lamps
+    ]
     gtfs_counts = _write_gtfs(out / "gtfs.zip", stations, runs)
     for st in stations:
         for code, xy in zip("AB", st.platforms, strict=True):
-            pois.append((xy, {"highway": "bus_stop", "public_transport": "platform", "bus": "yes",
-                              "name": st.name, "local_ref": code, "ref": f"{st.sid}{code}"}))
+            pois.append(
+                (
+                    xy,
+                    {
+                        "highway": "bus_stop",
+                        "public_transport": "platform",
+                        "bus": "yes",
+                        "name": st.name,
+                        "local_ref": code,
+                        "ref": f"{st.sid}{code}",
+                    },
+                )
+            )
     pois += plan.amenities
     _write_osm(out / "town.osm", index, ways, buildings, pois)
 

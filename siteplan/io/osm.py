@@ -34,6 +34,7 @@ import networkx as nx
 import numpy as np
 import osmnx as ox
 import pandas as pd
+import pyogrio
 import pyproj
 import shapely
 from osmnx._errors import InsufficientResponseError
@@ -51,6 +52,7 @@ __all__ = [
     "OsmLayers",
     "load_osm",
     "load_road_lines",
+    "save_layers",
     "walk_network_from_bbox",
     "walk_network_from_place",
     "walk_network_from_polygon",
@@ -371,6 +373,47 @@ def walk_network_from_bbox(
     return _finish(G, features, label=f"OSM bbox {tuple(bbox)}", target=target, polygon=None)
 
 
+def save_layers(layers: OsmLayers, path: str | Path) -> Path:
+    """
+    Save layers for offline use: the graph as GraphML, the other layers beside it.
+
+    Buildings, lamps, bus stops and POIs go to a GeoPackage named like the GraphML file
+    with ``.features.gpkg`` (``walk.graphml`` -> ``walk.features.gpkg``); :func:`load_osm`
+    reads both back.
+
+    Parameters
+    ----------
+    layers
+        Layers from any loader.
+    path
+        The ``.graphml`` file to write; folders are created.
+
+    Returns
+    -------
+    path
+        The GraphML file written.
+
+    Raises
+    ------
+    InputError
+        If `path` does not end in ``.graphml``.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".graphml":
+        msg = f"save_layers writes GraphML: name the file *.graphml, not {path.name!r}."
+        raise InputError(msg)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ox.save_graphml(layers.graph, path)
+    sidecar = _sidecar(path)
+    sidecar.unlink(missing_ok=True)
+    named = zip(_SIDECAR_LAYERS, _layer_tuple(layers), strict=True)
+    for (name, _, _), layer in named:
+        if not layer.empty:
+            layer.reset_index().to_file(sidecar, layer=name, driver="GPKG")
+    log.info("saved walk network to %s and its other layers to %s", path, sidecar)
+    return path
+
+
 # --------------------------------------------------------------------------- walk filter
 def _warn(msg: str) -> None:
     """Warn with InputWarning, pointing at the first caller outside this module."""
@@ -599,17 +642,67 @@ def _load_xml(path: Path, target: pyproj.CRS, polygon: BaseGeometry | None) -> O
 # --------------------------------------------------------------------------- other sources
 
 
+_FeatureLayers = tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]
+#: GeoPackage layer name, index name and column dtypes of the layers beside a GraphML file
+_SIDECAR_LAYERS: tuple[tuple[str, str, dict[str, str]], ...] = (
+    ("buildings", "building_id", {"building": "str", "residential": "bool"}),
+    ("lamps", "osm_id", {}),
+    ("bus_stops", "osm_id", {"name": "object"}),
+    ("pois", "osm_id", {"amenity": "str", "name": "object"}),
+)
+
+
+def _layer_tuple(layers: OsmLayers) -> _FeatureLayers:
+    return layers.buildings, layers.lamps, layers.bus_stops, layers.pois
+
+
+def _sidecar(graphml: Path) -> Path:
+    return graphml.with_name(graphml.name[: -len(".graphml")] + ".features.gpkg")
+
+
+def _read_sidecar(
+    sidecar: Path, target: pyproj.CRS, polygon: BaseGeometry | None
+) -> _FeatureLayers:
+    """The layers :func:`save_layers` wrote, in `target`, clipped to `polygon`."""
+    present = {str(name) for name in pyogrio.list_layers(sidecar)[:, 0]}
+    area = None
+    if polygon is not None:
+        area = gpd.GeoSeries([polygon], crs="EPSG:4326").to_crs(target).iloc[0]
+    out = []
+    for name, index_name, columns in _SIDECAR_LAYERS:
+        if name not in present:
+            out.append(_empty_layer(index_name, columns, target))
+            continue
+        layer = gpd.read_file(sidecar, layer=name).set_index(index_name).to_crs(target)
+        layer.index = layer.index.astype("str")
+        for column, dtype in columns.items():
+            values = layer[column]
+            layer[column] = values.astype(object).where(values.notna(), None)
+            if dtype != "object":
+                layer[column] = layer[column].astype(dtype)
+        if area is not None:
+            layer = layer[layer.intersects(area)]
+        out.append(layer[[*columns, "geometry"]])
+    return out[0], out[1], out[2], out[3]
+
+
 def _load_graphml(path: Path, target: pyproj.CRS, polygon: BaseGeometry | None) -> OsmLayers:
     try:
         G = ox.load_graphml(path)
     except Exception as err:  # networkx/lxml raise several types for bad GraphML
         msg = f"{path}: cannot read GraphML ({err}). Save graphs with `ox.save_graphml`."
         raise InputError(msg) from err
-    _warn(
-        f"{path}: a GraphML file holds only the network; buildings, lamps, bus stops and "
-        "POIs are empty. Load an .osm or .osm.pbf extract to get them."
-    )
-    return _finish(G, None, label=str(path), target=target, polygon=polygon)
+    sidecar = _sidecar(path)
+    if sidecar.is_file():
+        features: _FeatureLayers | None = _read_sidecar(sidecar, target, polygon)
+    else:
+        features = None
+        _warn(
+            f"{path}: a GraphML file holds only the network, and there is no {sidecar.name} "
+            "beside it; buildings, lamps, bus stops and POIs are empty. Load an .osm or "
+            ".osm.pbf extract, or save with siteplan.io.osm.save_layers, to get them."
+        )
+    return _finish(G, features, label=str(path), target=target, polygon=polygon)
 
 
 def _load_pbf(path: Path, target: pyproj.CRS, polygon: BaseGeometry | None) -> OsmLayers:
@@ -824,7 +917,7 @@ def _truncate(G: nx.MultiDiGraph, polygon: BaseGeometry) -> nx.MultiDiGraph:
 
 def _finish(
     G: nx.MultiDiGraph,
-    features: gpd.GeoDataFrame | None,
+    features: gpd.GeoDataFrame | _FeatureLayers | None,
     *,
     label: str,
     target: pyproj.CRS,
@@ -847,7 +940,10 @@ def _finish(
     nx.set_node_attributes(G, counts, name="street_count")
     G = ox.project_graph(G, to_crs=target)
     nodes, edges = _network_layers(G)
-    buildings, lamps, bus_stops, pois = _feature_layers(features, target)
+    if isinstance(features, tuple):
+        buildings, lamps, bus_stops, pois = features
+    else:
+        buildings, lamps, bus_stops, pois = _feature_layers(features, target)
     n_foot = int(edges["highway"].isin(FOOTWAY_HIGHWAYS).sum())
     road_only = n_foot == 0
     if road_only:
