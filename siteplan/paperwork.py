@@ -1005,12 +1005,14 @@ def pack_map_png(pack: Mapping[str, Any], *, margin_m: float = 25.0) -> bytes | 
 
 
 def _md_escape(value: Any) -> Any:
-    """Jinja finalizer for Markdown: text cannot open HTML tags or break table cells."""
-    if value is None:
-        return ""
+    """Escape text for Markdown: it cannot open HTML tags, break table cells or lines."""
     if isinstance(value, str):
         text = html.escape(value, quote=False).replace("|", "\\|")
         return " ".join(text.splitlines())
+    if isinstance(value, Mapping):
+        return {k: v if k == "map" else _md_escape(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_md_escape(v) for v in value)
     return value
 
 
@@ -1026,8 +1028,8 @@ def _environment(*, markdown: bool, lang: str) -> Any:
     if markdown:
         env = Environment(
             loader=PackageLoader("siteplan", "templates"),
-            autoescape=False,
-            finalize=_md_escape,
+            autoescape=False,  # the data is escaped before rendering (see _md_escape)
+            finalize=lambda v: "" if v is None else v,
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
@@ -1067,7 +1069,9 @@ def render_pack_markdown(pack: Mapping[str, Any], *, map_file: str | None = None
         The pack.
     """
     env = _environment(markdown=True, lang=pack["lang"])
-    return env.get_template("pack_site.md.j2").render(p=pack, map_file=map_file, level=1)
+    return env.get_template("pack_site.md.j2").render(
+        p=_md_escape(dict(pack)), map_file=map_file, level=1
+    )
 
 
 def render_combined_markdown(
@@ -1102,9 +1106,9 @@ def render_combined_markdown(
     lang = _lang_of(packs, lang)
     env = _environment(markdown=True, lang=lang)
     return env.get_template("pack_combined.md.j2").render(
-        packs=packs,
-        register=register.reset_index().to_dict(orient="records"),
-        title=title,
+        packs=[_md_escape(dict(p)) for p in packs],
+        register=_md_escape(register.reset_index().to_dict(orient="records")),
+        title=_md_escape(title),
         map_files=dict(map_files or {}),
         fictional=any(p["fictional"] for p in packs),
     )

@@ -788,144 +788,76 @@ def _split_edges(
 # ----------------------------------------------------------------------------------------------
 
 
-def _rect(u0: float, v0: float, u1: float, v1: float) -> list[XY]:
-    return [(u0, v0), (u1, v0), (u1, v1), (u0, v1)]
+def _union(*boxes: tuple[float, float, float, float]) -> Polygon:
+    """One footprint from overlapping unit-square rectangles (u0, v0, u1, v1)."""
+    return shapely.union_all([shapely.box(*b) for b in boxes]).simplify(1e-9)
 
 
-def _layout(block: _Block, rng: np.random.Generator) -> list[tuple[list[XY], list[XY], str]]:
-    """Footprints of one block in unit coordinates: (shell, hole or [], role)."""
-    w, h = _quad_size(block.quad)
+def _layout(block: _Block, rng: np.random.Generator) -> list[tuple[Polygon, str]]:
+    """Footprints of one block as (polygon, role), placed inside a 12 m setback."""
     setback = 12.0
-    w, h = w - 2 * setback, h - 2 * setback
+    qw, qh = _quad_size(block.quad)
+    w, h = qw - 2 * setback, qh - 2 * setback
     if w < 30 or h < 30:
         return []
     depth = float(rng.choice([11.0, 12.0, 13.0, 14.0]))
-    du, dv, gu, gv = depth / w, depth / h, 8.0 / w, 8.0 / h
-    out: list[tuple[list[XY], list[XY], str]] = []
+    du, dv, gu, gv = depth / w, depth / h, 8.0 / w, 8.0 / h  # wing depth and passage gap
+    top = 1 - dv - gv
+    out: list[tuple[Polygon, str]] = []
     kind = block.layout
-    if kind == "perimeter":
-        out.append(
-            (
-                [(0, dv + gv), (du, dv + gv), (du, 1 - dv), (1 - gu, 1 - dv), (1 - gu, 1), (0, 1)],
-                [],
-                "main",
-            )
-        )
-        out.append(
-            (
-                [(gu, 0), (1, 0), (1, 1 - dv - gv), (1 - du, 1 - dv - gv), (1 - du, dv), (gu, dv)],
-                [],
-                "main",
-            )
-        )
+    if kind == "perimeter":  # two L-shaped wings round a courtyard, passages at two corners
+        out.append((_union((0, dv + gv, du, 1), (0, 1 - dv, 1 - gu, 1)), "main"))
+        out.append((_union((gu, 0, 1, dv), (1 - du, 0, 1, top)), "main"))
     elif kind == "u_slab":
-        top = 1 - dv - gv
-        out.append(
-            (
-                [
-                    (0, 0),
-                    (1, 0),
-                    (1, top),
-                    (1 - du, top),
-                    (1 - du, dv),
-                    (du, dv),
-                    (du, top),
-                    (0, top),
-                ],
-                [],
-                "main",
-            )
-        )
-        out.append((_rect(0, 1 - dv, 1, 1), [], "main"))
+        out.append((_union((0, 0, 1, dv), (0, 0, du, top), (1 - du, 0, 1, top)), "main"))
+        out.append((_union((0, 1 - dv, 1, 1)), "main"))
     elif kind == "big":
         if rng.random() < 0.5:
-            out.append((_rect(0.03, 0.03, 0.97, 0.97), [], "shop"))
+            out.append((_union((0.03, 0.03, 0.97, 0.97)), "shop"))
         else:
-            out.append(
-                (
-                    [
-                        (0.03, 0.03),
-                        (0.97, 0.03),
-                        (0.97, 0.55),
-                        (0.55, 0.55),
-                        (0.55, 0.97),
-                        (0.03, 0.97),
-                    ],
-                    [],
-                    "shop",
-                )
-            )
-    elif kind == "courtyard":
-        out.append((_rect(0, 0, 1, 1), _rect(du, dv, 1 - du, 1 - dv), "main"))
-    elif kind in ("rows", "passage", "slabs_ew"):
+            out.append((_union((0.03, 0.03, 0.97, 0.55), (0.03, 0.03, 0.55, 0.97)), "shop"))
+    elif kind == "courtyard":  # a closed block with a courtyard: an OSM multipolygon
+        hole = shapely.box(du, dv, 1 - du, 1 - dv)
+        out.append((Polygon(shapely.box(0, 0, 1, 1).exterior, [hole.exterior]), "main"))
+    elif kind in ("rows", "passage"):  # row houses along the north and south sides
         for v0, v1 in ((0.0, dv), (1 - dv, 1.0)):
-            if kind == "slabs_ew":
-                out.append((_rect(0.04, v0, 0.96, v1), [], "main"))
-                continue
-            k = int(rng.integers(2, 5))
-            edges = np.linspace(0.0, 1.0, k + 1)
-            for u0, u1 in itertools.pairwise(edges):
-                out.append((_rect(float(u0) + 2 / w, v0, float(u1) - 2 / w, v1), [], "house"))
+            edges = np.linspace(0.0, 1.0, int(rng.integers(3, 6)))
+            for u0, u1 in itertools.pairwise(edges.tolist()):
+                out.append((_union((u0 + 2 / w, v0, u1 - 2 / w, v1)), "house"))
+    elif kind == "slabs_ew":
+        out += [(_union((0.04, 0.0, 0.96, dv)), "main"), (_union((0.04, 1 - dv, 0.96, 1)), "main")]
     elif kind == "slabs_ns":
-        for u0, u1 in ((0.0, du), (1 - du, 1.0)):
-            out.append((_rect(u0, 0.06, u1, 0.94), [], "main"))
+        out += [(_union((0.0, 0.06, du, 0.94)), "main"), (_union((1 - du, 0.06, 1, 0.94)), "main")]
     elif kind == "slabs3":
         for c in (du / 2, 0.5, 1 - du / 2):
-            out.append((_rect(c - du / 2, 0.08, c + du / 2, 0.92), [], "main"))
-    elif kind == "u_court":
-        out.append(
-            (
-                [
-                    (0, 0.1),
-                    (du, 0.1),
-                    (du, 1 - dv),
-                    (1 - du, 1 - dv),
-                    (1 - du, 0.1),
-                    (1, 0.1),
-                    (1, 1),
-                    (0, 1),
-                ],
-                [],
-                "main",
-            )
-        )
+            out.append((_union((c - du / 2, 0.08, c + du / 2, 0.92)), "main"))
+    elif kind == "u_court":  # Skäggetorp-style U round a yard open to the south
+        out.append((_union((0, 1 - dv, 1, 1), (0, 0.1, du, 1), (1 - du, 0.1, 1, 1)), "main"))
     elif kind == "towers":
         tu, tv = 18.0 / w, 18.0 / h
         for u0, v0 in ((0.05, 0.05), (0.95 - tu, 0.05), (0.05, 0.95 - tv), (0.95 - tu, 0.95 - tv)):
-            out.append((_rect(u0, v0, u0 + tu, v0 + tv), [], "tower"))
+            out.append((_union((u0, v0, u0 + tu, v0 + tv)), "tower"))
     elif kind == "school":
-        out.append(
-            (
-                [
-                    (0, 0.35),
-                    (du * 1.2, 0.35),
-                    (du * 1.2, 1 - dv * 1.2),
-                    (1 - du * 1.2, 1 - dv * 1.2),
-                    (1 - du * 1.2, 0.35),
-                    (1, 0.35),
-                    (1, 1),
-                    (0, 1),
-                ],
-                [],
-                "school",
-            )
-        )
-    elif kind == "centrum":
-        shop = _rect(0.42, 0.42, 1.0, 1.0)  # built for the NE corner, then mirrored
-        flat = _rect(0.0, 0.0, 0.9, dv)
-        mirror = {2: (False, False), 3: (True, False), 1: (False, True), 0: (True, True)}
-        fu, fv = mirror[block.corner]
-        for shell, role in ((shop, "shop"), (flat, "main")):
-            pts = [((1 - u) if fu else u, (1 - v) if fv else v) for u, v in shell]
-            out.append((pts, [], role))
-    # Map unit coordinates inside the setback onto the block.
-    qw, qh = _quad_size(block.quad)
+        su, sv = 1.2 * du, 1.2 * dv
+        out.append((_union((0, 1 - sv, 1, 1), (0, 0.35, su, 1), (1 - su, 0.35, 1, 1)), "school"))
+    elif kind == "centrum":  # shops on the corner facing the square, flats on the far side
+        flip_u, flip_v = {0: (True, True), 1: (False, True), 2: (False, False), 3: (True, False)}[
+            block.corner
+        ]
+        for box, role in (((0.42, 0.42, 1.0, 1.0), "shop"), ((0.0, 0.0, 0.9, dv), "main")):
+            u0, v0, u1, v1 = box
+            if flip_u:
+                u0, u1 = 1 - u1, 1 - u0
+            if flip_v:
+                v0, v1 = 1 - v1, 1 - v0
+            out.append((_union((u0, v0, u1, v1)), role))
     su, sv = setback / qw, setback / qh
 
-    def place(pts: list[XY]) -> list[XY]:
-        return [_bilinear(block.quad, su + u * (1 - 2 * su), sv + v * (1 - 2 * sv)) for u, v in pts]
+    def place(uv: np.ndarray) -> np.ndarray:
+        pts = [_bilinear(block.quad, su + u * (1 - 2 * su), sv + v * (1 - 2 * sv)) for u, v in uv]
+        return np.asarray(pts)
 
-    return [(place(shell), place(hole) if hole else [], role) for shell, hole, role in out]
+    return [(shapely.transform(poly, place), role) for poly, role in out]
 
 
 def _building_tags(role: str, zone: str, rng: np.random.Generator) -> dict[str, str]:
@@ -959,8 +891,7 @@ def _buildings(
     out: list[tuple[Polygon, dict[str, str]]] = []
     candidates: list[tuple[Polygon, str, str]] = []
     for block in plan.blocks:
-        for shell, hole, role in _layout(block, rng):
-            poly = Polygon(shell, [hole] if hole else None)
+        for poly, role in _layout(block, rng):
             candidates.append((poly, role, block.zone))
     for poly, role, zone in candidates:
         tags = _building_tags(role, zone, rng)
