@@ -122,6 +122,21 @@ def main(folder: Path, *, write: bool) -> None:
 
     (grid, _), raster_s = timed(run_raster)
     table, eval_s = timed(run_evaluate)
+    # What the policy parts of the score cost in prediction: the incident component alone,
+    # with and without the severity and hour-of-day weights (recency kept).
+    only = {"incidents": 1.0, "area_incidents": 0.0, "footfall": 0.0}
+    variants = {
+        "score, incident component only": config.model_copy(update={"weights": only}),
+        "score, incident component only, no severity/hour weights": config.model_copy(
+            update={"weights": only, "severity": {}, "hour_weights": [1.0] * 24}
+        ),
+    }
+    extra = {
+        name: scoring.evaluate(
+            corridors, incidents, stops, config=cfg, areas=areas, graph=graph, shares=(0.05, 0.1)
+        )
+        for name, cfg in variants.items()
+    }
     peaks = {
         "score_corridors": traced_peak_mib(run_score),
         "heat_raster": traced_peak_mib(run_raster),
@@ -163,7 +178,15 @@ def main(folder: Path, *, write: bool) -> None:
     ]
     for row in table.itertuples(index=False):
         lines.append(f"| {row.method} | {row.share:.0%} | {row.pai:.2f} | {row.pei:.2f} |")
-    lines.append(END)
+    for name, frame in extra.items():
+        for row in frame[frame["method"] == "score"].itertuples(index=False):
+            lines.append(f"| {name} | {row.share:.0%} | {row.pai:.2f} | {row.pei:.2f} |")
+    lines += [
+        "",
+        f"Empirical-Bayes prior strength k = {table.attrs['prior_strength_m']:.1f} m "
+        "(estimated; small k means each segment's own count decides).",
+        END,
+    ]
     if write:
         write_section("\n".join(lines))
     print("\n".join(lines[1:-1]))

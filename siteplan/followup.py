@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import base64
 import calendar
+import contextlib
 import datetime as dt
 import io
 import json
@@ -54,6 +55,8 @@ __all__ = [
     "assign_incidents",
     "build_panel",
     "cameras_from_stops",
+    "corridors_from_scenario",
+    "demo_paths",
     "did_poisson",
     "displacement",
     "economics",
@@ -63,6 +66,7 @@ __all__ = [
     "matched_controls",
     "odds_ratio",
     "report_period",
+    "run_followup",
     "simulate_installation",
     "simulate_spending",
     "unit_roles",
@@ -158,6 +162,9 @@ def report_period(
             msg = f"period: --end {e} is before --start {s}. Swap them."
             raise InputError(msg)
         return Period(s, e, "custom")
+    if name is None:
+        msg = "period: give --period interim|year (with --year), or --start and --end."
+        raise InputError(msg)
     year = dt.date.today().year if year is None else int(year)
     if name == "interim":
         return Period(dt.date(year, 1, 1), dt.date(year, 8, 31), "interim")
@@ -305,7 +312,18 @@ def displacement(
     return {**out, "wdq": wdq, "interpretation": meaning}
 
 
-def did_poisson(panel: pd.DataFrame, *, overdispersion: float = OVERDISPERSION_LIMIT) -> dict[str, Any]:
+def _one_blas_thread() -> contextlib.AbstractContextManager[Any]:
+    """One BLAS thread: the fixed-effect design is small, and threads only contend here."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def did_poisson(
+    panel: pd.DataFrame, *, overdispersion: float = OVERDISPERSION_LIMIT
+) -> dict[str, Any]:
     """
     Difference-in-differences count model with unit and period fixed effects.
 
@@ -371,7 +389,7 @@ def did_poisson(panel: pd.DataFrame, *, overdispersion: float = OVERDISPERSION_L
     units = pd.Categorical(frame["unit"], categories=sorted(frame["unit"].unique()))
     periods = pd.Categorical(frame["period"], categories=sorted(frame["period"].unique()))
     n = len(frame)
-    u_codes, p_codes = units.codes, periods.codes
+    u_codes, p_codes = units.codes.astype(np.int64), periods.codes.astype(np.int64)
     n_u, n_p = len(units.categories), len(periods.categories)
     x = np.zeros((n, 2 + (n_u - 1) + (n_p - 1)))
     x[:, 0] = 1.0
@@ -384,7 +402,7 @@ def did_poisson(panel: pd.DataFrame, *, overdispersion: float = OVERDISPERSION_L
     y = frame["count"].to_numpy(dtype=float)
     offset = np.log(frame["exposure"].to_numpy(dtype=float))
     cluster = {"groups": u_codes}
-    with warnings.catch_warnings():
+    with _one_blas_thread(), warnings.catch_warnings():
         # Fixed effects of units with very few incidents converge slowly; the effect does not.
         warnings.simplefilter("ignore", RuntimeWarning)
         pois = sm.GLM(y, x, family=sm.families.Poisson(), offset=offset).fit(
@@ -558,8 +576,9 @@ def unit_roles(
     buffer_m
         Width of the ring beyond the footprints whose units form the displacement buffer.
     min_overlap
-        Share of a unit's length (lines) or area (polygons) inside the footprints from which it
-        counts as treated; units with less overlap fall in the buffer.
+        A unit counts as treated when this share of its length (lines) or area (polygons) lies
+        inside the footprints, or (polygons only) when it holds this share of one camera's
+        footprint; units with less overlap fall in the buffer.
 
     Returns
     -------
@@ -577,6 +596,16 @@ def unit_roles(
     covered = np.where(lines, shapely.length(inter), shapely.area(inter))
     share = np.divide(covered, size, out=np.zeros(len(geoms)), where=size > 0)
     treated = share >= min_overlap
+    polys = ~lines
+    if polys.any():
+        # A cell larger than a footprint is treated when it holds a good part of one.
+        cells, feet = shapely.STRtree(footprints.geometry.to_numpy()).query(
+            geoms[polys], predicate="intersects"
+        )
+        fp = footprints.geometry.to_numpy()[feet]
+        part = shapely.area(shapely.intersection(geoms[polys][cells], fp))
+        holds = part >= min_overlap * np.maximum(shapely.area(fp), 1e-9)
+        treated[np.flatnonzero(polys)[np.unique(cells[holds])]] = True
     near = shapely.dwithin(geoms, union, buffer_m)
     role = np.select([treated, near], ["treated", "buffer"], "other")
     first = pd.Series(pd.NaT, index=units.index, dtype="datetime64[ns]")
@@ -693,9 +722,15 @@ def build_panel(
     )
     panel = counts.reindex(grid, fill_value=0).rename("count").reset_index()
     panel = panel.merge(months, on="period", how="left")
-    info = units.assign(unit=units.index.astype(str)).set_index("unit")
-    panel["treated"] = panel["unit"].map(info["treated"]).astype(bool)
-    installed = pd.to_datetime(panel["unit"].map(info["installed_on"]))
+    info = pd.DataFrame(
+        {
+            "treated": units["treated"].astype(bool).to_numpy(),
+            "installed_on": pd.to_datetime(units["installed_on"]).to_numpy(),
+        },
+        index=pd.Index(units.index.astype(str), name="unit"),
+    )
+    panel = panel.merge(info, left_on="unit", right_index=True, how="left")
+    installed = panel["installed_on"]
     month_start = pd.to_datetime(panel["period"] + "-01")
     post = panel["treated"] & (month_start >= installed)
     transition = panel["treated"] & (month_start < installed) & (installed <= panel["last"])
@@ -769,7 +804,8 @@ def matched_controls(
             short += 1
             same = free
         gap = (same["pre"] - pre.get(tid, 0.0)).abs()
-        picks = same.assign(_gap=gap).sort_values(["_gap", "_id"], kind="stable").index[:n_per_treated]
+        ranked = same.assign(_gap=gap).sort_values(["_gap", "_id"], kind="stable")
+        picks = ranked.index[:n_per_treated]
         used.update(picks)
         chosen.extend(picks)
     if short:
@@ -1088,7 +1124,9 @@ def followup(
             "first": first_install.date().isoformat(),
             "last": last_install.date().isoformat(),
             "by_month": {str(k): int(v) for k, v in by_month.items()},
-            "footprints": {k: int(v) for k, v in foot["source"].value_counts().sort_index().items()},
+            "footprints": {
+                k: int(v) for k, v in foot["source"].value_counts().sort_index().items()
+            },
         },
         "windows": {
             k: {"start": lo.date().isoformat(), "end": hi.date().isoformat()}
@@ -1126,6 +1164,149 @@ def followup(
         f"{did['irr']:.2f}" if did["estimable"] else "n/a",
     )
     return report
+
+
+# ----------------------------------------------------------------------------------------------
+# Loading and running (the CLI's entry point)
+
+
+def corridors_from_scenario(
+    scenario: Scenario, *, areas: gpd.GeoDataFrame | None = None
+) -> gpd.GeoDataFrame:
+    """
+    Corridors with legal class, rebuilt from the scenario's walk network and stops.
+
+    The same steps as a plan (:mod:`siteplan.pipeline`) up to the legal classification, for a
+    follow-up run without the plan's ``plan.gpkg``.
+
+    Parameters
+    ----------
+    scenario
+        The scenario (its ``inputs.osm``, ``inputs.gtfs``, corridor length and legal section).
+    areas
+        Priority areas, to give each corridor its area.
+
+    Returns
+    -------
+    corridors
+        Corridor segments indexed by ``corridor_id`` with ``area`` and ``legal_class``.
+    """
+    from siteplan import corridors as corridors_mod
+    from siteplan import legal
+    from siteplan.io import gtfs as gtfs_io
+    from siteplan.io import osm as osm_io
+
+    crs = scenario.study_area.crs
+    inp = scenario.inputs
+    osm = osm_io.load_osm(scenario.path(inp.osm), crs=crs)
+    transit = gtfs_io.load_gtfs(
+        scenario.path(inp.gtfs), crs=crs, service_date=inp.gtfs_service_date
+    )
+    stops = transit.stops
+    corr = corridors_mod.build_corridors(
+        osm.edges, areas=areas, max_length_m=scenario.corridors.max_length_m
+    )
+    graph = corridors_mod.corridor_graph(corr)
+    return legal.classify(corr, stops, config=scenario.legal, graph=graph)
+
+
+def demo_paths() -> dict[str, Path]:
+    """
+    The sample town's follow-up inputs: installed cameras, spending, incidents and scenario.
+
+    Returns
+    -------
+    paths
+        Keys ``installed``, ``spending``, ``incidents``, ``scenario``.
+
+    Raises
+    ------
+    SourceUnavailableError
+        If a file is missing (regenerate with ``python -m siteplan.followup --make-sample``).
+    """
+    from siteplan.datasets import get_path, sample_dir
+    from siteplan.errors import SourceUnavailableError
+
+    folder = sample_dir() / "followup"
+    paths = {
+        "installed": folder / "installed.csv",
+        "spending": folder / "spending.csv",
+        "incidents": get_path("incidents.csv"),
+        "scenario": get_path("scenario.toml"),
+    }
+    for key in ("installed", "spending"):
+        if not paths[key].is_file():
+            msg = (
+                f"{paths[key]}: sample follow-up file missing. Regenerate it with "
+                "`python -m siteplan.followup --make-sample`."
+            )
+            raise SourceUnavailableError(msg)
+    return paths
+
+
+def run_followup(
+    *,
+    installed: str | os.PathLike[str],
+    incidents: str | os.PathLike[str],
+    spending: str | os.PathLike[str],
+    scenario: str | os.PathLike[str] | Scenario,
+    period: Period,
+    plan: str | os.PathLike[str] | None = None,
+    grid: bool = False,
+) -> dict[str, Any]:
+    """
+    Load the follow-up's files and run :func:`followup`.
+
+    Parameters
+    ----------
+    installed
+        Installed cameras (a plan's ``cameras.csv`` plus ``installed_on``).
+    incidents
+        Incidents up to the report date, read like the scenario's incident file.
+    spending
+        The spending lines.
+    scenario
+        The plan's scenario (file or loaded).
+    period
+        The report period.
+    plan
+        The plan's output folder: footprints (and corridors) from its ``plan.gpkg``.
+    grid
+        Use square cells instead of corridors (no network needed, no cost per km).
+
+    Returns
+    -------
+    report
+        As :func:`followup`.
+    """
+    from siteplan.config import Scenario as ScenarioModel
+    from siteplan.config import load_scenario
+    from siteplan.io import areas as areas_io
+    from siteplan.io import followup_inputs
+    from siteplan.io import incidents as incidents_io
+
+    sc = scenario if isinstance(scenario, ScenarioModel) else load_scenario(scenario)
+    crs = sc.study_area.crs
+    inp = sc.inputs
+    areas = None
+    if inp.areas is not None:
+        areas = areas_io.load_areas(sc.path(inp.areas), crs=crs, name_column=inp.areas_name_column)
+    cams = followup_inputs.load_installed(installed, crs=crs)
+    inc = incidents_io.load_incidents(
+        incidents, crs=crs, timezone=sc.study_area.timezone, columns=inp.incident_columns,
+        areas=areas,
+    )
+    lines = followup_inputs.load_spending(spending)
+    footprints = corridors = None
+    if plan is not None:
+        footprints, corridors = followup_inputs.load_plan_layers(plan, crs=crs)
+    if grid:
+        corridors = None
+    elif corridors is None:
+        corridors = corridors_from_scenario(sc, areas=areas)
+    return followup(
+        cams, inc, lines, corridors=corridors, period=period, scenario=sc, footprints=footprints
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1230,7 +1411,15 @@ def render_followup(report: dict[str, Any]) -> str:
     )
     env.globals["t"] = lambda key, **kw: t(key, lang, **kw)
     env.filters["sek"] = lambda v: "–" if v is None else f"{v:,.0f}".replace(",", " ")
-    env.filters["num"] = lambda v, f="%.2f": "–" if v is None else f % v
+    comma = lang == "sv"  # Swedish writes a decimal comma
+
+    def num(value: float | None, fmt: str = "%.2f") -> str:
+        if value is None:
+            return "–"
+        text = fmt % value
+        return text.replace(".", ",") if comma else text
+
+    env.filters["num"] = num
     return env.get_template("followup.html.j2").render(
         r=report,
         lang=lang,
@@ -1281,7 +1470,7 @@ def cameras_from_stops(
     incidents: gpd.GeoDataFrame,
     *,
     scenario: Scenario,
-    n_cameras: int = 12,
+    n_cameras: int = 10,
     before: dt.date = dt.date(2025, 1, 1),
     radius_m: float = 50.0,
     min_spacing_m: float = 60.0,
@@ -1334,7 +1523,10 @@ def cameras_from_stops(
             break
     xy = inc.geometry.get_coordinates().to_numpy()
     costs = scenario.costs
-    capex = model.capex_sek + costs.mount_sek["lamp_post"] + costs.connectivity_sek + costs.vms_licence_sek
+    capex = (
+        model.capex_sek + costs.mount_sek["lamp_post"] + costs.connectivity_sek
+        + costs.vms_licence_sek
+    )
     opex = model.opex_sek_per_year + costs.connectivity_opex_sek_per_year
     rows = []
     for k, sid in enumerate(chosen):
@@ -1469,12 +1661,12 @@ def simulate_spending(
     """
     rng = np.random.default_rng(seed)
     costs = scenario.costs
-    lines: list[tuple[dt.date, str, Any, float, str]] = []
+    lines: list[tuple[dt.date, str, Any, int, str]] = []
 
     def add(day: dt.date, cat: str, area: Any, base: float, note: str) -> None:
         if base > 0:
             amount = round(base * rng.uniform(0.95, 1.25))
-            lines.append((day, cat, None if pd.isna(area) else area, float(amount), note))
+            lines.append((day, cat, None if pd.isna(area) else area, int(amount), note))
 
     cams = installed.sort_values("camera_id", kind="stable")
     seen_sites: set[Any] = set()
@@ -1510,7 +1702,9 @@ def simulate_spending(
     return frame.sort_values(["date", "category", "note"], kind="stable").reset_index(drop=True)
 
 
-def make_sample(out_dir: str | os.PathLike[str] | None = None, *, seed: int = 0) -> tuple[Path, Path]:
+def make_sample(
+    out_dir: str | os.PathLike[str] | None = None, *, seed: int = 0
+) -> tuple[Path, Path]:
     """
     Write the sample town's simulated ``installed.csv`` and ``spending.csv``.
 
@@ -1548,11 +1742,11 @@ def make_sample(out_dir: str | os.PathLike[str] | None = None, *, seed: int = 0)
         log.info("sample installation from the plan's %s", plan_csv)
     else:
         inp = scenario.inputs
-        areas = (
-            areas_io.load_areas(scenario.path(inp.areas), crs=crs, name_column=inp.areas_name_column)
-            if inp.areas is not None
-            else None
-        )
+        areas = None
+        if inp.areas is not None:
+            areas = areas_io.load_areas(
+                scenario.path(inp.areas), crs=crs, name_column=inp.areas_name_column
+            )
         stops = gtfs_io.load_gtfs(
             scenario.path(inp.gtfs), crs=crs, service_date=inp.gtfs_service_date
         ).stops
@@ -1563,8 +1757,8 @@ def make_sample(out_dir: str | os.PathLike[str] | None = None, *, seed: int = 0)
         cams = cameras_from_stops(stops, incidents, scenario=scenario)
         if areas is not None:
             pts = gpd.GeoSeries(gpd.points_from_xy(cams["x"], cams["y"]), crs=crs)
-            hit = gpd.sjoin(gpd.GeoDataFrame(geometry=pts), areas.reset_index()[["area", "geometry"]],
-                            predicate="within", how="left")
+            named = areas.reset_index()[["area", "geometry"]]
+            hit = gpd.sjoin(gpd.GeoDataFrame(geometry=pts), named, predicate="within", how="left")
             cams["area"] = hit.groupby(level=0)["area"].first().to_numpy()
         log.info("sample installation from the %d stops with most incidents", len(cams))
     installed = simulate_installation(

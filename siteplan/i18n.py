@@ -187,7 +187,10 @@ LABELS: dict[str, dict[str, str]] = {
     "cli.regime": {"sv": "Regelverk", "en": "Regime"},
     "cli.written": {"sv": "Skrivet till", "en": "Written to"},
     # paperwork
-    "paperwork.weekdays": {"sv": "mån,tis,ons,tor,fre,lör,sön", "en": "Mon,Tue,Wed,Thu,Fri,Sat,Sun"},
+    "paperwork.weekdays": {
+        "sv": "mån,tis,ons,tor,fre,lör,sön",
+        "en": "Mon,Tue,Wed,Thu,Fri,Sat,Sun",
+    },
     "paperwork.hours.none": {
         "sv": "inga händelser på platsen: tider kan inte härledas",
         "en": "no incidents at the place: hours cannot be derived",
@@ -367,7 +370,10 @@ LABELS: dict[str, dict[str, str]] = {
     "paperwork.col.model": {"sv": "Modell", "en": "Model"},
     "paperwork.col.mount": {"sv": "Montering", "en": "Mount"},
     "paperwork.col.hfov": {"sv": "Bildvinkel", "en": "HFOV"},
-    "paperwork.col.resolution": {"sv": "Upplösning (horisontellt)", "en": "Resolution (horizontal)"},
+    "paperwork.col.resolution": {
+        "sv": "Upplösning (horisontellt)",
+        "en": "Resolution (horizontal)",
+    },
     "paperwork.col.level": {"sv": "DORI-nivå", "en": "DORI level"},
     "paperwork.col.range": {"sv": "Räckvidd", "en": "Range"},
     "paperwork.col.azimuth": {"sv": "Riktning", "en": "Azimuth"},
@@ -442,8 +448,11 @@ LABELS: dict[str, dict[str, str]] = {
         "sv": "Konsekvensbedömning: [FYLL I: diarienummer].",
         "en": "DPIA: [FILL IN: reference number].",
     },
+    "paperwork.mount.facade": {"sv": "fasad", "en": "facade"},
+    "paperwork.mount.lamp_post": {"sv": "belysningsstolpe", "en": "lamp post"},
+    "paperwork.mount.new_pole": {"sv": "ny stolpe", "en": "new pole"},
     "paperwork.stop_why": {
-        "sv": "Kameran står {d} m från hållplatsen {name} (hållplats-id {id}, område {station}). "
+        "sv": "Kameran står {d} m från hållplatsen {name} (hållplats-id {id}, station {station}). "
         "Kommunen räknar hållplatsområdet som {r} m runt hållplatsen: ett antagande, inte lag "
         "(legal.stop_area_radius_m).",
         "en": "The camera stands {d} m from the stop {name} (stop id {id}, station {station}). "
@@ -486,8 +495,384 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "paperwork.no_cameras": {"sv": "Planen har inga kameror.", "en": "The plan has no cameras."},
     "paperwork.yes": {"sv": "ja", "en": "yes"},
+    "procurement.no_area": {
+        "sv": "(utanför prioriterade områden)",
+        "en": "(outside priority areas)",
+    },
+    "procurement.all": {"sv": "alla", "en": "all"},
+    "procurement.unit.pcs": {"sv": "st", "en": "pcs"},
+    "procurement.unit.site": {"sv": "platser", "en": "sites"},
+    "procurement.unit.cameras": {"sv": "kameror", "en": "cameras"},
+    "procurement.desc.vms": {"sv": "VMS-licens", "en": "VMS licence"},
+    "procurement.desc.connectivity": {
+        "sv": "Kommunikation (anslutning per plats)",
+        "en": "Connectivity (connection per site)",
+    },
+    "procurement.desc.paperwork": {
+        "sv": "Dokumentation och bedömning, {hours} h à {rate} kr per kamera",
+        "en": "Documentation and assessment, {hours} h at {rate} SEK per camera",
+    },
+    "procurement.desc.permit": {
+        "sv": "Tillståndsprocess hos IMY (planeringspåslag för ledtid och avslagsrisk)",
+        "en": "IMY permit process (planning allowance for lead time and refusal risk)",
+    },
+    "procurement.desc.other": {
+        "sv": "Avvikelse mot planens kostnader (kontrollera prislistan)",
+        "en": "Difference to the plan's costs (check the price list)",
+    },
+    "procurement.total_phase": {"sv": "Summa etapp {phase}", "en": "Total phase {phase}"},
+    "procurement.total": {"sv": "Summa totalt", "en": "Grand total"},
+    "procurement.col.phase": {"sv": "Etapp", "en": "Phase"},
+    "procurement.col.area": {"sv": "Område", "en": "Area"},
+    "procurement.col.item": {"sv": "Post", "en": "Item"},
+    "procurement.col.description": {"sv": "Beskrivning", "en": "Description"},
+    "procurement.col.quantity": {"sv": "Antal", "en": "Quantity"},
+    "procurement.col.unit": {"sv": "Enhet", "en": "Unit"},
+    "procurement.col.unit_price_sek": {"sv": "À-pris (kr)", "en": "Unit price (SEK)"},
+    "procurement.col.capex_sek": {"sv": "Investering (kr)", "en": "Capex (SEK)"},
+    "procurement.col.opex_sek_per_year": {"sv": "Drift per år (kr)", "en": "Opex per year (SEK)"},
+    "procurement.col.total_cost_sek": {
+        "sv": "Kostnad inom horisonten (kr)",
+        "en": "Cost over the horizon (SEK)",
+    },
     "paperwork.no": {"sv": "nej", "en": "no"},
     # followup
+    "followup.title": {"sv": "Uppföljning av kamerabevakningen", "en": "Camera follow-up"},
+    "followup.period.interim": {
+        "sv": "Delårsrapport {start} – {end}",
+        "en": "Interim report {start} – {end}",
+    },
+    "followup.period.year": {
+        "sv": "Årsrapport {start} – {end}",
+        "en": "Annual report {start} – {end}",
+    },
+    "followup.period.custom": {
+        "sv": "Uppföljning {start} – {end}",
+        "en": "Follow-up {start} – {end}",
+    },
+    "followup.generated": {"sv": "Skapad", "en": "Generated"},
+    "followup.scenario": {"sv": "Scenario", "en": "Scenario"},
+    "followup.headline": {"sv": "Sammanfattning", "en": "Summary"},
+    "followup.findings": {"sv": "Vad siffrorna säger", "en": "What the numbers say"},
+    "followup.cameras_installed": {"sv": "Installerade kameror", "en": "Cameras installed"},
+    "followup.cameras": {"sv": "kameror", "en": "cameras"},
+    "followup.sites": {"sv": "platser", "en": "sites"},
+    "followup.irr": {"sv": "Incidenskvot (DiD)", "en": "Incident-rate ratio (DiD)"},
+    "followup.or": {"sv": "Oddskvot", "en": "Odds ratio"},
+    "followup.ci95": {"sv": "95 % KI", "en": "95 % CI"},
+    "followup.spent": {"sv": "Utfall", "en": "Spent"},
+    "followup.of_budget": {"sv": "av budget", "en": "of the budget"},
+    "followup.not_estimable": {"sv": "kan inte skattas", "en": "cannot be estimated"},
+    "followup.did_sentence_lower": {
+        "sv": "I kameraområdena var antalet händelser per månad efter installationen {pct} % lägre "
+        "än kontrollområdenas utveckling förutsäger (incidenskvot {irr}, 95 % KI {lo}–{hi}, "
+        "modell: {model}).",
+        "en": "In the camera areas, incidents per month after installation were {pct} % lower "
+        "than the control areas' development predicts (incident-rate ratio {irr}, 95 % CI "
+        "{lo}–{hi}, model: {model}).",
+    },
+    "followup.did_sentence_higher": {
+        "sv": "I kameraområdena var antalet händelser per månad efter installationen {pct} % högre "
+        "än kontrollområdenas utveckling förutsäger (incidenskvot {irr}, 95 % KI {lo}–{hi}, "
+        "modell: {model}).",
+        "en": "In the camera areas, incidents per month after installation were {pct} % higher "
+        "than the control areas' development predicts (incident-rate ratio {irr}, 95 % CI "
+        "{lo}–{hi}, model: {model}).",
+    },
+    "followup.did_not_estimable": {
+        "sv": "Effekten kunde inte skattas med difference-in-differences-modellen.",
+        "en": "The effect could not be estimated with the difference-in-differences model.",
+    },
+    "followup.significant": {
+        "sv": "Intervallet innehåller inte 1: förändringen är statistiskt signifikant på 5 "
+        "%-nivån. "
+        "Det visar ett samband i dessa områden under denna period, inte att kamerorna orsakade "
+        "det.",
+        "en": "The interval does not contain 1: the change is statistically significant at the 5 % "
+        "level. It shows an association in these areas in this period, not that the cameras "
+        "caused it.",
+    },
+    "followup.not_significant": {
+        "sv": "Intervallet innehåller 1: förändringen är inte statistiskt signifikant och kan inte "
+        "skiljas från slumpen.",
+        "en": "The interval contains 1: the change is not statistically significant and cannot be "
+        "told apart from chance.",
+    },
+    "followup.or_sentence": {
+        "sv": "Oddskvoten före/efter i kameraområden mot kontrollområden är {ratio} (95 % KI "
+        "{lo}–{hi}; händelser {a} → {b} i kameraområdena, {c} → {d} i kontrollområdena). "
+        "Över 1 betyder relativt färre händelser i kameraområdena.",
+        "en": "The before/after odds ratio of camera areas against control areas is {ratio} "
+        "(95 % CI {lo}–{hi}; incidents {a} → {b} in the camera areas, {c} → {d} in the control "
+        "areas). Above 1 means relatively fewer incidents in the camera areas.",
+    },
+    "followup.modest": {
+        "sv": "Sammanställningar av forskningen finner i genomsnitt måttliga minskningar av "
+        "brottsligheten med kamerabevakning, störst på parkeringsplatser och mindre i stadskärnor "
+        "och bostadsområden (Welsh & Farrington 2009; Piza m.fl. 2019). Måttliga eller inga "
+        "effekter är alltså det normala. Ett år med ett fåtal platser ger breda intervall: bedöm "
+        "resultatet över flera år.",
+        "en": "Research reviews find modest average reductions in crime with camera surveillance, "
+        "largest in car parks and smaller in city centres and residential areas (Welsh & "
+        "Farrington 2009; Piza et al. 2019). Modest or no effects are therefore normal. One year "
+        "at a few sites gives wide intervals: judge the results over several years.",
+    },
+    "followup.installation": {"sv": "Installation", "en": "Installation"},
+    "followup.first_last": {"sv": "Första – sista installation", "en": "First – last installation"},
+    "followup.installed_after": {
+        "sv": "Installerade efter periodens slut (ingår inte)",
+        "en": "Installed after the period (not included)",
+    },
+    "followup.footprint.plan": {
+        "sv": "Bevakad yta från planen (plan.gpkg)",
+        "en": "Footprint from the plan (plan.gpkg)",
+    },
+    "followup.footprint.moved": {
+        "sv": "Flyttade eller vridna kameror (yta omräknad som kilformad sektor)",
+        "en": "Moved or turned cameras (footprint rebuilt as a wedge)",
+    },
+    "followup.footprint.wedge": {
+        "sv": "Yta beräknad som kilformad sektor (utan byggnader)",
+        "en": "Footprint rebuilt as a wedge (buildings ignored)",
+    },
+    "followup.month": {"sv": "Månad", "en": "Month"},
+    "followup.method": {"sv": "Metod och jämförelsegrupper", "en": "Method and comparison groups"},
+    "followup.method_units": {
+        "sv": "Analysenheter är {kind}. En enhet räknas som bevakad när minst {overlap} % av den "
+        "ligger inom kamerornas bevakade ytor. Buffertzonen är övriga enheter inom {buffer_m} m "
+        "från ytorna. Till varje bevakad enhet väljs {k} kontrollenheter av samma rättsliga klass "
+        "(eller områdestyp) med närmast samma antal händelser före installationen, utanför "
+        "buffertzonen. Kontroller som valts för ett högt antal före kan falla tillbaka mot sitt "
+        "normala läge (regression mot medelvärdet).",
+        "en": "The units of analysis are {kind}. A unit counts as covered when at least {overlap} "
+        "% "
+        "of it lies inside the cameras' footprints. The buffer is the other units within "
+        "{buffer_m} m of the footprints. Each covered unit gets {k} control units of the same "
+        "legal class (or area type) with the nearest number of incidents before installation, "
+        "outside the buffer. Controls chosen for a high count before may fall back toward their "
+        "usual level (regression to the mean).",
+    },
+    "followup.method_windows": {
+        "sv": "Efter = från sista installationen till periodens slut ({after_start} – "
+        "{after_end}); "
+        "före = samma datum ett år tidigare ({before_start} – {before_end}), så att årstiden är "
+        "densamma.",
+        "en": "After = from the last installation to the end of the period ({after_start} – "
+        "{after_end}); before = the same dates one year earlier ({before_start} – {before_end}), "
+        "so the season is the same.",
+    },
+    "followup.unit.corridor": {"sv": "gatusegment", "en": "corridor segments"},
+    "followup.unit.cell": {"sv": "kvadratiska rutor", "en": "square cells"},
+    "followup.group": {"sv": "Grupp", "en": "Group"},
+    "followup.group.treated": {"sv": "Kameraområden", "en": "Camera areas"},
+    "followup.group.buffer": {"sv": "Buffertzon", "en": "Buffer ring"},
+    "followup.group.control": {"sv": "Kontrollområden", "en": "Control areas"},
+    "followup.n_units": {"sv": "Enheter", "en": "Units"},
+    "followup.before": {"sv": "Före", "en": "Before"},
+    "followup.after": {"sv": "Efter", "en": "After"},
+    "followup.change": {"sv": "Förändring", "en": "Change"},
+    "followup.counts_only": {
+        "sv": "Endast antal redovisas; inga platser för enskilda händelser.",
+        "en": "Only counts are shown; no locations of single incidents.",
+    },
+    "followup.or_title": {"sv": "Oddskvot före/efter", "en": "Before/after odds ratio"},
+    "followup.relative_change": {
+        "sv": "Relativ förändring i kameraområdena (utöver kontrollernas)",
+        "en": "Relative change in the camera areas (beyond the controls')",
+    },
+    "followup.or_explained": {
+        "sv": "OR = (a·d)/(b·c) med a, b händelser i kameraområdena före/efter och c, d i "
+        "kontrollområdena; V(ln OR) = 1/a + 1/b + 1/c + 1/d; 95 % KI = exp(ln OR ± 1,96·√V) "
+        "(Welsh & Farrington 2009).",
+        "en": "OR = (a·d)/(b·c) with a, b incidents in the camera areas before/after and c, d in "
+        "the control areas; V(ln OR) = 1/a + 1/b + 1/c + 1/d; 95 % CI = exp(ln OR ± 1.96·√V) "
+        "(Welsh & Farrington 2009).",
+    },
+    "followup.did_title": {
+        "sv": "Difference-in-differences per månad",
+        "en": "Difference-in-differences by month",
+    },
+    "followup.model": {"sv": "Modell", "en": "Model"},
+    "followup.model.poisson": {"sv": "Poisson", "en": "Poisson"},
+    "followup.model.negative_binomial": {"sv": "negativ binomial", "en": "negative binomial"},
+    "followup.dispersion": {
+        "sv": "Överspridning (Pearson χ²/fg i Poisson)",
+        "en": "Overdispersion (Pearson χ²/df of the Poisson fit)",
+    },
+    "followup.panel_size": {"sv": "Enheter × månader (rader)", "en": "Units × months (rows)"},
+    "followup.units_dropped": {
+        "sv": "Enheter utan någon händelse (utelämnade)",
+        "en": "Units without any incident (left out)",
+    },
+    "followup.did_explained": {
+        "sv": "Antal händelser per enhet och månad ({panel_start} – {panel_end}) med fasta "
+        "effekter för enhet och månad; varje enhet räknas som efter från första hela månaden "
+        "efter sin egen installation, installationsmånaden utelämnas. Poisson, eller negativ "
+        "binomial om Pearson χ²/fg > 1,5; standardfel klustrade per enhet. Incidenskvoten "
+        "exp(β) under 1 betyder färre händelser än kontrollerna förutsäger.",
+        "en": "Incidents per unit and month ({panel_start} – {panel_end}) with unit and month "
+        "fixed effects; each unit counts as after from the first full month after its own "
+        "installation, the installation month is left out. Poisson, or negative binomial when "
+        "Pearson χ²/df > 1.5; standard errors clustered by unit. An incident-rate ratio exp(β) "
+        "below 1 means fewer incidents than the controls predict.",
+    },
+    "followup.chart.per_unit": {
+        "sv": "Händelser per enhet och månad",
+        "en": "Incidents per unit and month",
+    },
+    "followup.chart.monthly_explained": {
+        "sv": "Lodräta linjer: första (prickad) och sista (streckad) installationsmånad.",
+        "en": "Vertical lines: first (dotted) and last (dashed) installation month.",
+    },
+    "followup.chart.spent": {"sv": "Utfall hittills i år", "en": "Spent so far this year"},
+    "followup.chart.budget": {"sv": "Budget", "en": "Budget"},
+    "followup.chart.forecast": {"sv": "Prognos helår", "en": "Year-end forecast"},
+    "followup.chart.ksek": {"sv": "tkr", "en": "kSEK"},
+    "followup.wdq_title": {
+        "sv": "Förflyttning till närområdet (WDQ)",
+        "en": "Displacement to the surroundings (WDQ)",
+    },
+    "followup.success_measure": {
+        "sv": "Framgångsmått Ra/Ca − Rb/Cb",
+        "en": "Success measure Ra/Ca − Rb/Cb",
+    },
+    "followup.buffer_measure": {
+        "sv": "Buffertmått Ba/Ca − Bb/Cb",
+        "en": "Buffer measure Ba/Ca − Bb/Cb",
+    },
+    "followup.wdq.no_control": {
+        "sv": "WDQ kan inte beräknas: kontrollområdena saknar händelser i en av perioderna.",
+        "en": "The WDQ cannot be computed: the control areas have no incidents in one period.",
+    },
+    "followup.wdq.no_success": {
+        "sv": "WDQ tolkas inte: kameraområdena minskade inte i förhållande till kontrollområdena.",
+        "en": "The WDQ is not interpreted: the camera areas did not improve relative to the "
+        "control areas.",
+    },
+    "followup.wdq.net_loss": {
+        "sv": "WDQ = {wdq}: fler händelser tycks ha flyttat till buffertzonen än som försvann i "
+        "kameraområdena.",
+        "en": "WDQ = {wdq}: more incidents seem to have moved to the buffer than disappeared from "
+        "the camera areas.",
+    },
+    "followup.wdq.displacement": {
+        "sv": "WDQ = {wdq}: tecken på viss förflyttning till buffertzonen, mindre än minskningen i "
+        "kameraområdena.",
+        "en": "WDQ = {wdq}: signs of some displacement to the buffer, smaller than the reduction "
+        "in "
+        "the camera areas.",
+    },
+    "followup.wdq.none": {
+        "sv": "WDQ = {wdq}: ingen förändring i buffertzonen.",
+        "en": "WDQ = {wdq}: no change in the buffer.",
+    },
+    "followup.wdq.diffusion": {
+        "sv": "WDQ = {wdq}: buffertzonen minskade också (spridning av nyttan), mindre än "
+        "kameraområdena.",
+        "en": "WDQ = {wdq}: the buffer improved too (diffusion of benefits), less than the camera "
+        "areas.",
+    },
+    "followup.wdq.diffusion_exceeds": {
+        "sv": "WDQ = {wdq}: buffertzonen minskade mer än kameraområdena (spridning av nyttan).",
+        "en": "WDQ = {wdq}: the buffer improved more than the camera areas (diffusion of "
+        "benefits).",
+    },
+    "followup.wdq_explained": {
+        "sv": "WDQ = (Ba/Ca − Bb/Cb) / (Ra/Ca − Rb/Cb) med R kameraområdena, B buffertzonen, "
+        "C kontrollområdena, b före och a efter (Bowers & Johnson 2003). Tolkas bara när "
+        "framgångsmåttet är negativt. Positiv: spridning av nyttan; negativ: förflyttning; "
+        "under −1: mer förflyttat än förhindrat. Buffertens antal är små: läs värdet försiktigt.",
+        "en": "WDQ = (Ba/Ca − Bb/Cb) / (Ra/Ca − Rb/Cb) with R the camera areas, B the buffer, "
+        "C the control areas, b before and a after (Bowers & Johnson 2003). Read only when the "
+        "success measure is negative. Positive: diffusion of benefits; negative: displacement; "
+        "below −1: more displaced than prevented. Buffer counts are small: read it with care.",
+    },
+    "followup.economics": {"sv": "Ekonomi", "en": "Economics"},
+    "followup.remaining": {"sv": "Kvar av budget", "en": "Budget left"},
+    "followup.forecast": {"sv": "Prognos helår", "en": "Year-end forecast"},
+    "followup.vs_budget": {"sv": "mot budget", "en": "against the budget"},
+    "followup.cost_per_camera": {"sv": "Kostnad per kamera", "en": "Cost per camera"},
+    "followup.cost_per_km": {
+        "sv": "Kostnad per bevakad km gata",
+        "en": "Cost per covered km of corridor",
+    },
+    "followup.no_corridors": {"sv": "inga gatusegment angivna", "en": "no corridors given"},
+    "followup.forecast_explained": {
+        "sv": "Prognosen räknar upp utfallet hittills i år ({ytd} kr) linjärt till helår. "
+        "Investeringar kommer tidigt, så när installationen är klar överskattar den årets utfall.",
+        "en": "The forecast scales the year-to-date spending ({ytd} SEK) linearly to the full "
+        "year. Capital costs come early, so once installation is done it overstates the year.",
+    },
+    "followup.planned_cost": {
+        "sv": "Planerad kostnad för de installerade kamerorna: {planned} kr.",
+        "en": "Planned cost of the installed cameras: {planned} SEK.",
+    },
+    "followup.by_category": {"sv": "Per kostnadsslag", "en": "By category"},
+    "followup.by_area": {"sv": "Per område", "en": "By area"},
+    "followup.category": {"sv": "Kostnadsslag", "en": "Category"},
+    "followup.category.camera": {"sv": "Kameror", "en": "Cameras"},
+    "followup.category.mount": {"sv": "Montering", "en": "Mounting"},
+    "followup.category.connectivity": {"sv": "Anslutning", "en": "Connectivity"},
+    "followup.category.vms": {"sv": "Videosystem (VMS)", "en": "Video management (VMS)"},
+    "followup.category.operation": {"sv": "Drift", "en": "Operation"},
+    "followup.category.paperwork": {"sv": "Utredning och dokumentation", "en": "Paperwork"},
+    "followup.category.other": {"sv": "Övrigt", "en": "Other"},
+    "followup.amount": {"sv": "Belopp", "en": "Amount"},
+    "followup.total": {"sv": "Summa", "en": "Total"},
+    "followup.area": {"sv": "Område", "en": "Area"},
+    "followup.area_shared": {
+        "sv": "Gemensamt eller utanför områdena",
+        "en": "Shared or outside the areas",
+    },
+    "followup.n_sites": {"sv": "Platser", "en": "Sites"},
+    "followup.notes": {"sv": "Anmärkningar", "en": "Notes"},
+    "followup.note.installed_after": {
+        "sv": "{n} kamera(or) installerades efter periodens slut och ingår inte.",
+        "en": "{n} camera(s) were installed after the period and are not included.",
+    },
+    "followup.note.area_level_excluded": {
+        "sv": "{n} händelse(r) har bara ett områdesnamn, ingen plats, och ingår inte i "
+        "jämförelsen.",
+        "en": "{n} incident(s) have only an area name, no location, and are left out of the "
+        "comparison.",
+    },
+    "followup.note.grid_units": {
+        "sv": "Inga gatusegment angavs: analysenheterna är rutor om {grid_m:g} m, och kostnaden "
+        "per "
+        "km kan inte beräknas. Ange planens mapp (--plan) för att använda gatusegmenten.",
+        "en": "No corridors were given: the units are {grid_m:g} m cells and the cost per km is "
+        "unknown. Pass the plan's folder (--plan) to use the corridors.",
+    },
+    "followup.note.data_starts_late": {
+        "sv": "Händelsedata börjar {date}, efter början av före-perioden: före-antalen är för "
+        "låga.",
+        "en": "The incident data start on {date}, after the start of the before window: the "
+        "before counts are too low.",
+    },
+    "followup.note.data_ends_early": {
+        "sv": "Händelsedata slutar {date}, före periodens slut: efter-antalen är för låga.",
+        "en": "The incident data end on {date}, before the end of the period: the after counts "
+        "are too low.",
+    },
+    "followup.note.short_after": {
+        "sv": "Efter-perioden är bara {days} dagar: skattningarna är mycket osäkra.",
+        "en": "The after window is only {days} days: the estimates are very uncertain.",
+    },
+    "followup.note.continuity_correction": {
+        "sv": "Ett av antalen är 0, så 0,5 har lagts till alla fyra (kontinuitetskorrektion).",
+        "en": "One of the counts is 0, so 0.5 was added to all four (continuity correction).",
+    },
+    "followup.note.privacy": {
+        "sv": "Rapporten innehåller bara antal händelser per grupp och månad, inga personuppgifter "
+        "och inga platser för enskilda händelser.",
+        "en": "The report holds only incident counts per group and month, no personal data and "
+        "no locations of single incidents.",
+    },
+    "followup.note.incidents": {
+        "sv": "{n_points} händelser med plats; {n_outside} av dem ligger utanför alla enheter.",
+        "en": "{n_points} incidents with a location; {n_outside} of them lie outside every unit.",
+    },
+    "followup.references": {"sv": "Källor", "en": "References"},
 }
 
 

@@ -116,7 +116,14 @@ STATUTE: dict[str, str] = {
         "Den dokumenterade bedömningen ska bevaras i minst fem år efter att "
         "kamerabevakningen har upphört (9 § KBL)."
     ),
-    "exemption": "Undantag enligt {ref}: {wording}.",
+    "exemption.kbl-2020": (
+        "Hållplatsområdet är undantaget från tillståndsplikten enligt 9 § KBL i lydelse enligt "
+        "SFS 2020:519."
+    ),
+    "exemption.kbl-2025": (
+        "Hållplatsområdet är undantaget från kraven på dokumenterad intresseavvägning och "
+        "registrering i 8–10 §§ enligt 11 § 5 b KBL (SFS 2025:220)."
+    ),
     "exemption_purpose": (
         "Undantaget gäller bara när syftet är att förebygga, förhindra eller upptäcka brott, "
         "ordningsstörningar eller olyckor."
@@ -312,7 +319,7 @@ def incident_table(
         {
             "date": when.dt.strftime("%Y-%m-%d").astype(object),
             "time": when.dt.strftime("%H:%M").astype(object),
-            "weekday": when.dt.dayofweek.astype(int),
+            "weekday": when.dt.day_of_week.astype(int),
             "hour": when.dt.hour.astype(int),
             "category": sel["category"].astype(object).where(sel["category"].notna(), ""),
         },
@@ -382,6 +389,7 @@ def recording_hours(
     min_share: float = 0.8,
     lang: str = "sv",
     full_day_from_h: int = 18,
+    full_week_share: float = 0.75,
 ) -> str:
     """
     Propose recording days and hours that cover most incidents at a place.
@@ -390,7 +398,8 @@ def recording_hours(
     midnight then belongs to the day the window opened) and all sets of weekdays, the proposal
     records the fewest hours per week while covering at least `min_share` of the incidents.
     Ties go to more incidents covered, then the earlier start hour, then fewer days. A window of
-    `full_day_from_h` hours or more becomes the whole day.
+    `full_day_from_h` hours or more becomes the whole day, and a proposal that records at least
+    `full_week_share` of the week's 168 hours becomes recording around the clock.
 
     Parameters
     ----------
@@ -401,7 +410,9 @@ def recording_hours(
     lang
         Language of the day names: "sv" or "en".
     full_day_from_h
-        Windows at least this long are widened to around the clock.
+        Windows at least this long are widened to the whole day.
+    full_week_share
+        Proposals recording at least this share of the week become around the clock, every day.
 
     Returns
     -------
@@ -440,6 +451,8 @@ def recording_hours(
                         best, best_plan = key, (start, length, sorted(order[:k]))
                     break
     start, length, chosen = best_plan
+    if length * len(chosen) >= full_week_share * 168:
+        start, length, chosen = 0, 24, list(range(7))
     if length >= full_day_from_h:
         start, length = 0, 24
     names = _weekday_names(lang)
@@ -513,9 +526,7 @@ def _places(
             highway = [_text(hw[p]) if p >= 0 else None for p in pos]
     areas = [_text(a) for a in cameras.get("area", pd.Series([None] * len(cameras)))]
     rows = []
-    for (cid, cam), name, hw, area in zip(
-        cameras.iterrows(), street, highway, areas, strict=True
-    ):
+    for (cid, cam), name, hw, area in zip(cameras.iterrows(), street, highway, areas, strict=True):
         cls = str(cam.get("legal_class", "general"))
         if cls == "stop_area":
             kind = t("paperwork.place_type.stop_area", lang)
@@ -723,7 +734,19 @@ def _as_frame(rows: pd.DataFrame | pd.Series, crs: Any) -> gpd.GeoDataFrame:
     return rows if rows.crs is not None else rows.set_crs(crs)
 
 
-def _camera_entry(cam_id: Any, cam: pd.Series, foot: BaseGeometry | None, scenario: Scenario) -> dict:
+def _mount_text(value: Any, lang: str) -> str:
+    code = _text(value)
+    if code is None:
+        return "–"
+    try:
+        return t(f"paperwork.mount.{code}", lang)
+    except KeyError:
+        return code
+
+
+def _camera_entry(
+    cam_id: Any, cam: pd.Series, foot: BaseGeometry | None, scenario: Scenario, lang: str
+) -> dict[str, Any]:
     try:
         spec = scenario.camera(str(cam["model"]))
         px, level, height = spec.horizontal_px, spec.level, spec.mount_height_m
@@ -734,7 +757,7 @@ def _camera_entry(cam_id: Any, cam: pd.Series, foot: BaseGeometry | None, scenar
     return {
         "camera_id": str(cam_id),
         "model": str(cam["model"]),
-        "mount": _text(cam.get("mount")) or "",
+        "mount": _mount_text(cam.get("mount"), lang),
         "mount_height_m": height,
         "hfov_deg": float(cam["hfov_deg"]),
         "horizontal_px": px,
@@ -816,9 +839,7 @@ def site_pack(
     cls = next(c for c in ("general", "stop_area_borderline", "stop_area") if c in classes)
     kind = pack_kind(regime, cls)
     info = legal.REGIMES[regime]
-    foot_geoms = [
-        feet.geometry.get(cid) if cid in feet.index else None for cid in cams.index
-    ]
+    foot_geoms = [feet.geometry.get(cid) if cid in feet.index else None for cid in cams.index]
     valid = [g for g in foot_geoms if g is not None and not shapely.is_empty(g)]
     recorded = shapely.union_all(valid) if valid else None
     table = incident_table(recorded, incidents, tz=scenario.study_area.timezone)
@@ -838,7 +859,9 @@ def site_pack(
         stop["radius_m"] = float(scenario.legal.stop_area_radius_m)
         stop["within_radius"] = stop["distance_m"] <= stop["radius_m"]
     reasons = list(dict.fromkeys(_text(r) for r in cams.get("legal_reason", []) if _text(r)))
-    by_cat = sorted(table["category"].astype(str).value_counts().items(), key=lambda kv: (-kv[1], kv[0]))
+    by_cat = sorted(
+        table["category"].astype(str).value_counts().items(), key=lambda kv: (-kv[1], kv[0])
+    )
     pack: dict[str, Any] = {
         "site_id": site_id,
         "file_stem": _SAFE_NAME.sub("_", site_id),
@@ -861,7 +884,7 @@ def site_pack(
             "lat": float(first["lat"]) if "lat" in first else None,
         },
         "cameras": [
-            _camera_entry(cid, cam, g, scenario)
+            _camera_entry(cid, cam, g, scenario, lang)
             for (cid, cam), g in zip(cams.iterrows(), foot_geoms, strict=True)
         ],
         "recorded_area_m2": 0.0 if recorded is None else float(shapely.area(recorded)),
@@ -882,7 +905,11 @@ def site_pack(
         "categories": [(k, int(v)) for k, v in by_cat],
         "weekday_names": names,
         "hour_weekday": [
-            {"hour": f"{h:02d}", "counts": [int(v) for v in counts.loc[h]], "total": int(counts.loc[h].sum())}
+            {
+                "hour": f"{h:02d}",
+                "counts": [int(v) for v in counts.loc[h]],
+                "total": int(counts.loc[h].sum()),
+            }
             for h in counts.index
         ],
         "weekday_totals": [int(v) for v in counts.sum(axis=0)],
@@ -900,7 +927,7 @@ def site_pack(
             if kind == "permit"
             else STATUTE["assessment"]
             if kind == "assessment"
-            else STATUTE["exemption"].format(ref=info.exemption_ref, wording=legal.wording(regime, cls)),
+            else STATUTE[f"exemption.{regime}"],
             "general_ref": info.general_ref,
             "exemption_ref": info.exemption_ref,
             "signage": STATUTE["signage"],
@@ -916,9 +943,15 @@ def site_pack(
         "assessment_date": assessment_date.isoformat(),
         "next_review_date": _add_months(assessment_date, 12).isoformat(),
         "register": register_rows(
-            cams, scenario=scenario, assessment_date=assessment_date, corridors=corridors,
-            masking=mask, lang=lang,
-        ).reset_index().to_dict(orient="records")
+            cams,
+            scenario=scenario,
+            assessment_date=assessment_date,
+            corridors=corridors,
+            masking=mask,
+            lang=lang,
+        )
+        .reset_index()
+        .to_dict(orient="records")
         if kind == "assessment"
         else [],
         "map": {
@@ -995,6 +1028,16 @@ def pack_map_png(pack: Mapping[str, Any], *, margin_m: float = 25.0) -> bytes | 
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.annotate(
+        "N",
+        xy=(0.95, 0.95),
+        xytext=(0.95, 0.85),
+        xycoords="axes fraction",
+        ha="center",
+        arrowprops={"arrowstyle": "->"},
+    )
     bar = 10.0 if (xmax - xmin) < 80 else 50.0
     x0, y0 = box.bounds[0] + 5, box.bounds[1] + 5
     ax.plot([x0, x0 + bar], [y0, y0], color="black", linewidth=2)
@@ -1171,9 +1214,7 @@ def render_combined_html(
     for p in packs:
         if p["site_id"] not in maps:
             maps[p["site_id"]] = _png_uri(p)
-    return _render_html(
-        packs, maps=maps, combined=True, register=register, lang=lang, title=title
-    )
+    return _render_html(packs, maps=maps, combined=True, register=register, lang=lang, title=title)
 
 
 def _render_html(
@@ -1266,15 +1307,20 @@ def write_paperwork(result: PlanResult, out_dir: str | Path) -> gpd.GeoDataFrame
         )
         packs.append(pack)
     register = register_rows(
-        cams, scenario=sc, assessment_date=date, corridors=result.corridors, masking=masking,
+        cams,
+        scenario=sc,
+        assessment_date=date,
+        corridors=result.corridors,
+        masking=masking,
         lang=lang,
     )
     register.to_csv(out_dir / "register.csv", float_format="%.6f")
     name = t("paperwork.combined_file", lang)
     title = sc.study_area.title or sc.study_area.name
     (folder / f"{name}.md").write_text(
-        render_combined_markdown(packs, register=register, lang=lang, title=title,
-                                 map_files=map_files),
+        render_combined_markdown(
+            packs, register=register, lang=lang, title=title, map_files=map_files
+        ),
         encoding="utf-8",
     )
     (folder / f"{name}.html").write_text(

@@ -64,6 +64,9 @@ Method = Literal["auto", "milp", "greedy"]
 _TOL = 1e-9
 # Reduced MILPs up to this size (options + coverage nonzeros) are handed to HiGHS in "auto".
 _MILP_MAX_SIZE = 150_000
+# Reduced instances up to this many coverage nonzeros get the LP relaxation by interior point;
+# larger ones the Lagrangian subgradient (anytime, and cheaper per unit of bound there).
+_LP_MAX_NNZ = 300_000
 _RESULTS = (
     "selected_", "sites_", "objective_", "bound_", "gap_", "status_", "method_", "seconds_",
     "cost_sek_", "greedy_objective_", "covered_", "reduction_",
@@ -848,6 +851,7 @@ class _LagrangeState:
     lam: np.ndarray
     mu: float
     iterations: int
+    usage: np.ndarray | None = None  # moving average of the subproblem's choices (a primal hint)
 
 
 def _lagrangian(
@@ -872,6 +876,7 @@ def _lagrangian(
     lam = np.minimum(lam0, w) if lam0 is not None else w * 0.5
     best = _LagrangeState(math.inf, lam.copy(), 0.0, 0)
     theta, stall, mu = 1.0, 0, None
+    usage = np.zeros(inst.n)
     for it in range(1, max_iter + 1):
         p = inst.profit + inst.cover @ lam
         sub, mu, x = _subproblem(inst, p, mu)
@@ -896,6 +901,7 @@ def _lagrangian(
         # Subgradient of L at lam: (A^T x)_j - [w_j > lam_j]; step against it, within [0, w].
         xv = np.zeros(inst.n)
         xv[x] = 1.0
+        usage += 0.1 * (xv - usage)
         s = inst.cover_t @ xv - (w > lam)
         s[(lam <= 0) & (s > 0)] = 0.0
         s[(lam >= w) & (s < 0)] = 0.0
@@ -906,6 +912,7 @@ def _lagrangian(
         lam = np.clip(lam - step * s, 0.0, w)
         lam[lam < 1e-12 * w] = 0.0  # no subnormal floats: they make numpy crawl
     best.iterations = it
+    best.usage = usage
     return best
 
 
@@ -1093,28 +1100,44 @@ def _milp(
     return _MilpOut(status, sel, bound, time.perf_counter() - t0)
 
 
-def _lp_ipm(inst: _Inst, *, time_limit_s: float, seed: int, verbose: bool) -> np.ndarray | None:
-    """Coverage-row duals of the LP relaxation by interior point (no crossover), or None."""
+@dataclass(frozen=True)
+class _LpOut:
+    lam: np.ndarray  # coverage-row duals, clipped to [0, w]
+    x: np.ndarray | None  # option values when HiGHS reports the LP optimal
+    seconds: float
+
+
+def _lp_relax(inst: _Inst, *, time_limit_s: float, seed: int, verbose: bool) -> _LpOut | None:
+    """
+    The LP relaxation by interior point without crossover (HiGHS's HiPO solver, or IPX where
+    HiPO is not available). Returns its coverage duals (and values, if optimal), or None.
+
+    Area minimums are left out: the LP only has to bound the problem from above.
+    """
     import highspy
 
+    t0 = time.perf_counter()
     if inst.n == 0 or inst.m == 0:
         return None
     arrays = _model_arrays(inst, with_area_rules=False)
     h = _highs(time_limit_s=time_limit_s, seed=seed, verbose=verbose)
-    h.setOptionValue("solver", "ipm")
+    if h.setOptionValue("solver", "hipo") != highspy.HighsStatus.kOk:
+        h.setOptionValue("solver", "ipm")
     h.setOptionValue("run_crossover", "off")
-    h.setOptionValue("presolve", "off")  # keep every coverage row's dual
     _pass_model(h, arrays, integer=False)
     h.run()
     sol = h.getSolution()
     if not sol.dual_valid:
-        return None
-    ms = h.getModelStatus()
-    if ms not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kTimeLimit,
-                  highspy.HighsModelStatus.kUnknown, highspy.HighsModelStatus.kIterationLimit):
+        log.debug("LP relaxation gave no duals (%s)", h.modelStatusToString(h.getModelStatus()))
         return None
     duals = np.asarray(sol.row_dual[: inst.m])
-    return np.clip(np.abs(duals), 0.0, inst.weight)
+    # A maximisation's <= rows have duals >= 0 in HiGHS; clip any noise.
+    lam = np.clip(duals, 0.0, inst.weight)
+    optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal and sol.value_valid
+    x = np.asarray(sol.col_value[: inst.n]) if optimal else None
+    log.debug("LP relaxation: %s in %.1f s (limit %.1f s)", h.modelStatusToString(h.getModelStatus()),
+              time.perf_counter() - t0, time_limit_s)
+    return _LpOut(lam, x, time.perf_counter() - t0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1144,9 +1167,14 @@ def _solve_inst(
     start: np.ndarray | None = None,
     lam0: np.ndarray | None = None,
 ) -> _Outcome:
-    """Greedy, local search, bound and (if it pays) MILP on a reduced instance."""
+    """Greedy, local search, bound and (if it pays) MILPs on a reduced instance."""
     t0 = time.perf_counter()
-    deadline = t0 + time_limit_s
+    limit = time_limit_s
+    deadline = t0 + limit
+
+    def left() -> float:
+        return deadline - time.perf_counter()
+
     sel = _greedy_inst(inst)
     greedy_value = inst.value(sel)
     if start is not None and len(start):
@@ -1155,7 +1183,7 @@ def _solve_inst(
         _celf(st, np.arange(inst.n), inst.weight, inst.profit)
         if inst.value(st.selected) > greedy_value and inst.area_ok(st.selected):
             sel = st.selected
-    sel = _local_search(inst, sel, t0 + 0.15 * time_limit_s)
+    sel = _local_search(inst, sel, t0 + (0.25 if method == "greedy" else 0.1) * limit)
     feasible = inst.area_ok(sel)
     if not feasible and method == "greedy":
         msg = ("the greedy plan cannot meet the per-area minimums "
@@ -1165,55 +1193,105 @@ def _solve_inst(
         raise InfeasibleError(msg)
     value = inst.value(sel) if feasible else -math.inf
 
-    if method == "milp":
-        out = _milp(inst, sel if feasible else None, time_limit_s=max(deadline - time.perf_counter(), 0.5),
-                    mip_gap=mip_gap, seed=seed, verbose=verbose)
-        return _finish_milp(inst, out, sel, value, greedy_value, lam=None, ub=math.inf, how="milp")
+    if method == "milp" or (not feasible and inst.n + inst.cover.nnz <= 4 * _MILP_MAX_SIZE):
+        out = _milp(inst, sel if feasible else None, time_limit_s=max(left(), 0.5), mip_gap=mip_gap,
+                    seed=seed, verbose=verbose)
+        if out.status == "infeasible":
+            _raise_area_infeasible(inst)
+        sel, value = _better(inst, out.sel, sel, value)
+        if not np.isfinite(value):
+            msg = ("HiGHS found no plan meeting the per-area minimums within the time limit; "
+                   "raise time_limit_s.")
+            raise InfeasibleError(msg)
+        bound = max(out.bound, value)
+        return _Outcome(sel, value, bound, greedy_value, _status(value, bound, mip_gap, deadline), "milp", None)
+    if not feasible:
+        msg = ("the greedy plan cannot meet the per-area minimums and the instance is too large for "
+               "the MILP; lower the minimums or raise the budget.")
+        raise InfeasibleError(msg)
 
-    # Lagrangian bound: the whole budget for "greedy", up to half of it before a MILP.
-    share = 1.0 if method == "greedy" else 0.5
-    lag_deadline = t0 + share * time_limit_s
-    lg = _lagrangian(inst, max(value, 0.0), lag_deadline, lam0=lam0, target_gap=mip_gap * 0.5)
-    ub = lg.bound
+    # 1. Bound. Mid-size: the LP relaxation by interior point (exact LP bound, and its support
+    # guides the next step). Large, or if the LP stops short: Lagrangian subgradient, whose
+    # averaged subproblem choices play the LP's part.
+    steps = ["greedy"]
+    bound_end = t0 + (0.45 if method == "auto" else 1.0) * limit
+    lam = np.zeros(inst.m) if lam0 is None else lam0
+    ub, mu = _eval_lagrangian(inst, lam) if inst.n else (0.0, 0.0)
+    hint = None
+    tag = "lagrangian"
+    if inst.m and ub - value > mip_gap * ub:
+        if inst.cover.nnz <= _LP_MAX_NNZ:
+            lp = _lp_relax(inst, time_limit_s=max(bound_end - time.perf_counter() - 0.1 * limit, 0.1),
+                           seed=seed, verbose=verbose)
+            if lp is not None:
+                ub_lp, mu_lp = _eval_lagrangian(inst, lp.lam)
+                if ub_lp < ub:
+                    ub, mu, lam, tag = ub_lp, mu_lp, lp.lam, "lp"
+                hint = lp.x
+        if hint is None and ub - value > mip_gap * ub:
+            lg = _lagrangian(inst, max(value, 0.0), bound_end, lam0=lam, target_gap=mip_gap * 0.5)
+            if lg.bound < ub:
+                ub, mu, lam, tag = lg.bound, lg.mu, lg.lam, "lagrangian"
+            hint = lg.usage
+    steps.append(tag)
     if method == "greedy" or ub - value <= mip_gap * ub:
-        return _Outcome(sel, value, max(ub, value), greedy_value, _status(value, ub, mip_gap, deadline),
-                        "greedy+lagrangian", lg.lam)
+        return _Outcome(sel, value, max(ub, value), greedy_value,
+                        _status(value, ub, mip_gap, deadline), "+".join(steps), lam)
 
-    # Reduced-cost fixing, then the MILP on what is left if it is small enough.
-    keep = _fix_by_reduced_cost(inst, lg.lam, lg.mu, value) if feasible else np.ones(inst.n, bool)
-    if feasible:
+    # 2. A MILP over the options the relaxation uses (and the greedy plan): a better plan, fast.
+    if hint is not None and left() > 0.05 * limit:
+        support = hint > 1e-2
+        support[sel] = True
+        small = _restrict(inst, support)
+        if small.n + small.cover.nnz <= _MILP_MAX_SIZE:
+            out = _milp(small, _positions(small, inst, sel), time_limit_s=min(0.15 * limit, left()),
+                        mip_gap=mip_gap * 0.25, seed=seed, verbose=verbose)
+            if out.sel is not None:
+                sel, value = _better(inst, _positions(inst, small, out.sel), sel, value)
+            steps.append("rins")
+
+    # 3. Reduced-cost fixing, then a MILP over what is left: the proof.
+    if ub - value > mip_gap * ub and left() > 0.05 * limit:
+        keep = _fix_by_reduced_cost(inst, lam, mu, value)
         keep[sel] = True
-    small = _restrict(inst, keep) if not keep.all() else inst
-    size = small.n + small.cover.nnz
-    log.debug("reduced-cost fixing kept %d of %d options (%d nonzeros)", small.n, inst.n, small.cover.nnz)
-    remaining = deadline - time.perf_counter()
-    if size <= _MILP_MAX_SIZE and remaining > 0.2:
-        start_small = np.flatnonzero(np.isin(small.opt_pos, inst.opt_pos[sel])) if feasible else None
-        out = _milp(small, start_small, time_limit_s=remaining, mip_gap=mip_gap, seed=seed, verbose=verbose)
-        if out.sel is not None:
-            mapped = np.flatnonzero(np.isin(inst.opt_pos, small.opt_pos[out.sel]))
-        else:
-            mapped = None
-        res = _finish_milp(inst, replace(out, sel=mapped), sel, value, greedy_value, lam=lg.lam, ub=ub,
-                           how="greedy+lagrangian+milp", restricted=not keep.all())
-        return res
+        small = _restrict(inst, keep) if not keep.all() else inst
+        log.debug("reduced-cost fixing kept %d of %d options (%d nonzeros)", small.n, inst.n, small.cover.nnz)
+        if small.n + small.cover.nnz <= _MILP_MAX_SIZE:
+            out = _milp(small, _positions(small, inst, sel), time_limit_s=left(), mip_gap=mip_gap,
+                        seed=seed, verbose=verbose)
+            steps.append("milp")
+            if out.status == "infeasible":
+                ub = value  # nothing in the restricted instance, hence nothing at all, beats `sel`
+            else:
+                sel, value = _better(inst, _positions(inst, small, out.sel) if out.sel is not None else None,
+                                     sel, value)
+                # Every plan better than `value` lies in the restricted instance.
+                ub = min(ub, max(out.bound, value))
+    ub = max(ub, value)
+    return _Outcome(sel, value, ub, greedy_value, _status(value, ub, mip_gap, deadline), "+".join(steps), lam)
 
-    # Too large for the MILP: spend the rest on the bound (LP by interior point if it may finish).
-    how = "greedy+lagrangian"
-    remaining = deadline - time.perf_counter()
-    if remaining > 1.0 and inst.cover.nnz <= 4 * _MILP_MAX_SIZE:
-        lam_lp = _lp_ipm(inst, time_limit_s=0.6 * remaining, seed=seed, verbose=verbose)
-        if lam_lp is not None:
-            ub_lp, _ = _eval_lagrangian(inst, lam_lp)
-            if ub_lp < ub:
-                ub, how = ub_lp, "greedy+lp"
-                lg = _LagrangeState(ub_lp, lam_lp, 0.0, lg.iterations)
-    if deadline - time.perf_counter() > 0.5 and ub - value > mip_gap * ub:
-        lg2 = _lagrangian(inst, max(value, 0.0), deadline, lam0=lg.lam, target_gap=mip_gap * 0.5)
-        if lg2.bound < ub:
-            ub, how = lg2.bound, "greedy+lagrangian"
-            lg = lg2
-    return _Outcome(sel, value, max(ub, value), greedy_value, _status(value, ub, mip_gap, deadline), how, lg.lam)
+
+def _positions(target: _Inst, source: _Inst, sel: np.ndarray) -> np.ndarray:
+    """Indices in `target` of the options `sel` of `source` (matched by problem row)."""
+    return np.flatnonzero(np.isin(target.opt_pos, source.opt_pos[sel]))
+
+
+def _better(inst: _Inst, cand: np.ndarray | None, sel: np.ndarray, value: float) -> tuple[np.ndarray, float]:
+    """The better of two plans; `cand` only if it is feasible."""
+    if cand is None:
+        return sel, value
+    v = inst.value(cand)
+    if v > value + 1e-9 and inst.spend(cand) <= inst.budget + 1e-6 and inst.area_ok(cand):
+        return cand, v
+    return sel, value
+
+
+def _raise_area_infeasible(inst: _Inst) -> None:
+    msg = ("No plan meets the per-area minimums within the budget "
+           f"(cameras still required: {dict(zip(inst.area_names, inst.count_need.tolist(), strict=True))}; "
+           f"weight still to cover: {dict(zip(inst.share_names, inst.share_need.round(3).tolist(), strict=True))}). "
+           "Lower placement.min_cameras_per_area / min_share_per_area or raise budget.total_sek.")
+    raise InfeasibleError(msg)
 
 
 def _status(value: float, bound: float, mip_gap: float, deadline: float) -> str:
@@ -1223,36 +1301,6 @@ def _status(value: float, bound: float, mip_gap: float, deadline: float) -> str:
     if gap <= mip_gap:
         return "gap_limit"
     return "time_limit" if time.perf_counter() >= deadline - 0.05 else "heuristic"
-
-
-def _finish_milp(
-    inst: _Inst, out: _MilpOut, sel: np.ndarray, value: float, greedy_value: float, *,
-    lam: np.ndarray | None, ub: float, how: str, restricted: bool = False,
-) -> _Outcome:
-    if out.status == "infeasible":
-        if restricted and np.isfinite(value):
-            # No plan beats the greedy one: the greedy plan is optimal.
-            return _Outcome(sel, value, value, greedy_value, "optimal", how, lam)
-        msg = ("No plan meets the per-area minimums within the budget "
-               f"(cameras still required: {dict(zip(inst.area_names, inst.count_need.tolist(), strict=True))}; "
-               f"weight still to cover: {dict(zip(inst.share_names, inst.share_need.round(3).tolist(), strict=True))}). "
-               "Lower placement.min_cameras_per_area / min_share_per_area or raise budget.total_sek.")
-        raise InfeasibleError(msg)
-    best_sel, best_val = sel, value
-    if out.sel is not None:
-        v = inst.value(out.sel)
-        if v > best_val + 1e-9 and inst.spend(out.sel) <= inst.budget + 1e-6 and inst.area_ok(out.sel):
-            best_sel, best_val = out.sel, v
-    if not np.isfinite(best_val):
-        msg = "HiGHS found no plan meeting the per-area minimums within the time limit; raise time_limit_s."
-        raise InfeasibleError(msg)
-    milp_bound = out.bound
-    if restricted:
-        milp_bound = max(milp_bound, best_val)  # better plans all lie in the restricted instance
-    bound = max(min(ub, milp_bound), best_val)
-    gap = (bound - best_val) / bound if bound > 0 else 0.0
-    status = "optimal" if gap <= 1e-6 else ("gap_limit" if out.status == "optimal" else out.status)
-    return _Outcome(best_sel, best_val, bound, greedy_value, status, how, lam)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1608,19 +1656,17 @@ def lp_bound(
     Returns
     -------
     result
-        The bound (original scale). If HiGHS returns no duals, the bound is the trivial one
-        (all reachable demand weight).
+        The bound (original scale). If HiGHS returns no duals, the multipliers are zero and
+        the bound is the knapsack bound on all reachable demand weight.
     """
     _check_params(budget_sek, "greedy", time_limit_s, 0.0)
     t0 = time.perf_counter()
     red = _reduce(problem, float(budget_sek), stop_area_only=stop_area_only)
     inst = red.inst
-    lam = _lp_ipm(inst, time_limit_s=time_limit_s, seed=seed, verbose=False)
-    if lam is None:
-        lam = inst.weight.copy()
+    lp = _lp_relax(inst, time_limit_s=time_limit_s, seed=seed, verbose=False)
+    lam = lp.lam if lp is not None else np.zeros(inst.m)
     value, _ = _eval_lagrangian(inst, lam)
-    trivial = float(inst.weight.sum() + inst.profit.sum())
-    bound = red.constant + min(value, trivial) * (1 + 1e-9) + 1e-9
+    bound = red.constant + value * (1 + 1e-9) + 1e-9
     return BoundResult(float(bound), "lp-ipm", time.perf_counter() - t0, 0)
 
 

@@ -3,8 +3,11 @@
 The score of a corridor segment combines three components, each a pure function returning a
 Series aligned to the corridor index:
 
-- ``kde_intensity``: weighted incidents per m², a gaussian kernel density of point incidents
-  (weights = severity × hour-of-day weight × recency) averaged along the segment;
+- ``incident_rate``: weighted incidents per metre of the segment itself, shrunk towards the
+  neighbourhood's rate from a gaussian kernel density (``kde_intensity``) by empirical Bayes
+  (weights = severity × hour-of-day weight × recency). Where a segment has much data its own
+  count dominates, where it has little the smooth density does; the balance is estimated from
+  the data (method of moments), so no hotspot or smoothing strength is hard-coded;
 - ``area_incidents``: incidents known only by their priority area, spread over the area's
   corridors by length (weighted incidents per metre);
 - ``footfall``: departures per hour at public-transport stops within walking distance,
@@ -50,6 +53,7 @@ __all__ = [
     "evaluate",
     "footfall",
     "heat_raster",
+    "incident_rate",
     "incident_weights",
     "kde_intensity",
     "pai",
@@ -64,13 +68,14 @@ log = logging.getLogger(__name__)
 SNAP_DISTANCE_M = 25.0
 
 _COMPONENTS = {  # weight key -> (raw column, normalised column)
-    "incidents": ("kde_intensity", "comp_incidents"),
+    "incidents": ("incident_rate", "comp_incidents"),
     "area_incidents": ("area_incidents", "comp_area_incidents"),
     "footfall": ("footfall_dph", "comp_footfall"),
 }
 _NORM_QUANTILE = 0.99
 _KDE_CUTOFF = 6.0  # kernel sums stop at 6 bandwidths: the neglected tail is < exp(-18) = 2e-8
 _PAIR_BUDGET = 4_000_000  # most (sample, incident) pairs held in memory at once
+_PRIOR_STRENGTH_RANGE_M = (1.0, 10_000.0)  # clip of the estimated prior strength k
 _CV_MAX_POINTS = 2000
 _CV_SPLITS = 5
 _STOP_CHUNK = 128
@@ -153,6 +158,28 @@ def _robust_unit(values: pd.Series) -> pd.Series:
     if scale <= 0:
         return pd.Series(0.0, index=values.index)
     return pd.Series(np.clip(arr / scale, 0.0, 1.0), index=values.index)
+
+
+def _snap(
+    corridors: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    """(incident position, segment position) of point incidents snapped within 25 m.
+
+    Each incident goes to its nearest segment; on a tie, the lowest segment position.
+    """
+    positions = np.flatnonzero(_point_mask(incidents))
+    if len(positions) == 0:
+        return positions, positions
+    pts = incidents.geometry.values[positions]
+    i_idx, c_idx = corridors.sindex.nearest(pts, return_all=True, max_distance=SNAP_DISTANCE_M)
+    first = np.unique(i_idx, return_index=True)[1]  # pairs come sorted by incident
+    return positions[i_idx[first]], c_idx[first]
+
+
+def _snap_counts(corridors: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame) -> np.ndarray:
+    """Point incidents per segment, each on its nearest segment within SNAP_DISTANCE_M."""
+    _, seg = _snap(corridors, incidents)
+    return np.bincount(seg, minlength=len(corridors)).astype(float)
 
 
 # --------------------------------------------------------------------------- incident weights
@@ -435,6 +462,87 @@ def kde_intensity(
         "kde: %d incidents, %d sample points, bandwidth %.0f m", len(xy), len(samples), bandwidth_m
     )
     return pd.Series(mean, index=corridors.index, name="kde_intensity")
+
+
+def incident_rate(
+    corridors: gpd.GeoDataFrame,
+    incidents: gpd.GeoDataFrame,
+    *,
+    kde: pd.Series,
+    weights: pd.Series | None = None,
+    prior_strength_m: float | None = None,
+) -> pd.Series:
+    """
+    Empirical-Bayes incident rate per metre: the segment's own count, shrunk to its neighbourhood.
+
+    Each point incident is snapped to its nearest segment within 25 m, giving a weighted count
+    ``n_i`` on a segment of length ``L_i``. The kernel density `kde` gives the prior rate
+    ``m_i = c · kde_i`` per metre, with ``c`` chosen so that ``sum m_i L_i = sum n_i``. The
+    rate is the posterior mean of a Poisson-gamma model (prior rate k, shape ``k · m_i``)::
+
+        rate_i = (n_i + k · m_i) / (L_i + k)
+
+    A segment much longer than k is judged on its own count, a much shorter one by its
+    neighbourhood. Unless given, k is estimated by the method of moments from the spread of the
+    counts around the prior, ``k = sum L² m / (sum (n − m L)² − ρ · sum m L)`` with
+    ``ρ = sum w² / sum w`` (the Poisson part of the variance for weighted counts), clipped to
+    [1, 10 000] m. Data where risk is smooth give a large k (the density decides); data where
+    risk sits on single segments give a small k (the counts decide).
+
+    Parameters
+    ----------
+    corridors
+        Segments with ``length_m`` in a projected CRS.
+    incidents
+        Incidents in the same CRS; only point incidents within 25 m of a segment count.
+    kde
+        Output of :func:`kde_intensity` for the same incidents and weights.
+    weights
+        Incident weights (see :func:`incident_weights`); default 1 each.
+    prior_strength_m
+        k in metres; None estimates it.
+
+    Returns
+    -------
+    incident_rate
+        Weighted incidents per metre, indexed like `corridors`, named "incident_rate"; the k
+        used is in ``.attrs["prior_strength_m"]``.
+
+    Raises
+    ------
+    InputError
+        If a column is missing or `prior_strength_m` is not positive.
+    CRSError
+        If a layer is unprojected or the CRSs differ.
+    """
+    if prior_strength_m is not None and not prior_strength_m > 0:
+        msg = f"prior_strength_m must be > 0 or None; found {prior_strength_m!r}."
+        raise InputError(msg)
+    _check_corridors(corridors, ["length_m"])
+    require_same_crs(corridors, incidents, "corridors", "incidents")
+    w = _weights_array(incidents, weights)
+    lengths = corridors["length_m"].to_numpy(dtype=float)
+    pos, seg = _snap(corridors, incidents)
+    counts = np.bincount(seg, weights=w[pos], minlength=len(corridors))
+    squares = float((w[pos] ** 2).sum())
+    density = kde.reindex(corridors.index).fillna(0.0).to_numpy(dtype=float)
+    exposure = float((density * lengths).sum())
+    if counts.sum() <= 0 or exposure <= 0:
+        out = pd.Series(0.0, index=corridors.index, name="incident_rate")
+        out.attrs["prior_strength_m"] = float("nan")
+        return out
+    prior = density * counts.sum() / exposure  # per metre; sum(prior · L) = sum(counts)
+    k = prior_strength_m
+    if k is None:
+        expected = prior * lengths
+        excess = float(((counts - expected) ** 2).sum()) - squares / counts.sum() * expected.sum()
+        low, high = _PRIOR_STRENGTH_RANGE_M
+        k = high if excess <= 0 else float(np.clip((lengths**2 * prior).sum() / excess, low, high))
+    rate = (counts + k * prior) / (lengths + k)
+    log.debug("incident rate: %d snapped incidents, prior strength k = %.1f m", len(pos), k)
+    out = pd.Series(rate, index=corridors.index, name="incident_rate")
+    out.attrs["prior_strength_m"] = float(k)
+    return out
 
 
 # --------------------------------------------------------------------------- area-level incidents
@@ -725,11 +833,13 @@ def score_corridors(
     -------
     scored
         A copy of `corridors` with the raw columns ``kde_intensity`` (weighted incidents per
-        m²), ``area_incidents`` (per metre), ``footfall_dph`` and ``incident_count`` (point
-        incidents within 25 m), the components ``comp_incidents``, ``comp_area_incidents``,
-        ``comp_footfall`` (each in [0, 1]), ``score`` (weighted mean of the components, in
-        [0, 1]) and ``rank`` (1 = highest score; ties by corridor id). The bandwidth used is
-        in ``scored.attrs["bandwidth_m"]``.
+        m²), ``incident_rate`` (weighted incidents per metre, see :func:`incident_rate`),
+        ``area_incidents`` (per metre), ``footfall_dph`` and ``incident_count`` (point
+        incidents within 25 m), the components ``comp_incidents`` (from ``incident_rate``),
+        ``comp_area_incidents``, ``comp_footfall`` (each in [0, 1]: divided by the 99th
+        percentile and clipped), ``score`` (weighted mean of the components by
+        ``config.weights``, in [0, 1]) and ``rank`` (1 = highest score; ties by corridor id).
+        ``scored.attrs`` hold ``bandwidth_m`` and ``prior_strength_m``.
 
     Raises
     ------
@@ -754,6 +864,8 @@ def score_corridors(
     scored["kde_intensity"] = kde_intensity(
         corridors, incidents, bandwidth_m=bandwidth_m, weights=weights
     )
+    rate = incident_rate(corridors, incidents, kde=scored["kde_intensity"], weights=weights)
+    scored["incident_rate"] = rate
     scored["area_incidents"] = area_incidents(corridors, incidents, weights=weights, areas=areas)
     scored["footfall_dph"] = footfall(
         corridors,
@@ -771,6 +883,7 @@ def score_corridors(
     scored["score"] = np.clip(score / total_w, 0.0, 1.0)
     scored["rank"] = _rank(scored["score"])
     scored.attrs["bandwidth_m"] = bandwidth_m
+    scored.attrs["prior_strength_m"] = rate.attrs["prior_strength_m"]
     log.info(
         "scored %d corridors from %d incidents (%d with a point) and %d stops; bandwidth %.0f m; "
         "%d segments score > 0.5",
@@ -844,6 +957,7 @@ def rankings(
             "comp_incidents",
             "comp_area_incidents",
             "comp_footfall",
+            "incident_rate",
             "kde_intensity",
             "area_incidents",
             "footfall_dph",
@@ -1051,16 +1165,6 @@ def _eval_arrays(mask: Any, counts: Any, lengths: Any) -> tuple[np.ndarray, np.n
     return m, c, ln
 
 
-def _snap_counts(corridors: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame) -> np.ndarray:
-    """Point incidents per segment, each on its nearest segment within SNAP_DISTANCE_M."""
-    pts = incidents.geometry.values[_point_mask(incidents)]
-    if len(pts) == 0:
-        return np.zeros(len(corridors))
-    i_idx, c_idx = corridors.sindex.nearest(pts, return_all=True, max_distance=SNAP_DISTANCE_M)
-    first = np.unique(i_idx, return_index=True)[1]  # ties: the lowest corridor position
-    return np.bincount(c_idx[first], minlength=len(corridors)).astype(float)
-
-
 def _top_share(order: np.ndarray, lengths: np.ndarray, share: float) -> np.ndarray:
     """Mask of the first segments in `order` until their length reaches `share` of the total."""
     cum = np.cumsum(lengths[order])
@@ -1121,7 +1225,8 @@ def evaluate(
     table
         One row per method and share: ``method``, ``share``, ``length_share`` (a / A),
         ``n_test`` (float: expected for uniform), ``N_test``, ``pai``, ``pei``. ``attrs`` hold
-        ``cut_date``, ``n_train``, ``n_test_unsnapped`` and ``bandwidth_m``.
+        ``cut_date``, ``n_train``, ``n_test_unsnapped``, ``bandwidth_m`` and
+        ``prior_strength_m``.
 
     Raises
     ------
@@ -1155,6 +1260,7 @@ def evaluate(
 
     lengths = corridors["length_m"].to_numpy(dtype=float)
     test_counts = _snap_counts(corridors, test)
+    n_snapped = int(test_counts.sum())
     big_n = float(test_counts.sum())
     n_test_points = int(_point_mask(test).sum())
     scored = score_corridors(
@@ -1201,8 +1307,9 @@ def evaluate(
     table.attrs.update(
         cut_date=pd.Timestamp(cut).date(),
         n_train=len(train),
-        n_test_unsnapped=n_test_points - int(big_n),
+        n_test_unsnapped=n_test_points - n_snapped,
         bandwidth_m=scored.attrs["bandwidth_m"],
+        prior_strength_m=scored.attrs["prior_strength_m"],
     )
     at = table[(table["method"] == "score")].set_index("share")["pai"]
     log.info(
@@ -1210,7 +1317,7 @@ def evaluate(
         table.attrs["cut_date"],
         len(train),
         len(test),
-        int(big_n),
+        n_snapped,
         ", ".join(f"{s:.0%}: {v:.2f}" for s, v in at.items()),
     )
     return table

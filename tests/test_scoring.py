@@ -195,6 +195,36 @@ def test_kde_intensity_equals_brute_force_gaussian_sum():
     assert list(got.index) == ["A", "B"]
 
 
+def test_incident_rate_shrinks_counts_to_the_density_prior():
+    corr = corridors_from({"A": ((0, 0), (10, 0)), "B": ((100, 0), (130, 0))})
+    inc = incidents_from(
+        [
+            ("a1", "2024-01-01 12:00", "Hot", None, (2, 3)),
+            ("a2", "2024-01-01 12:00", "Hot", None, (8, -1)),
+            ("b1", "2024-01-01 12:00", "Hot", None, (120, 0)),
+            ("far", "2024-01-01 12:00", "Hot", None, (60, 200)),  # > 25 m from both: not counted
+        ]
+    )
+    kde = pd.Series({"A": 0.01, "B": 0.03})
+    # Counts n = (2, 1); exposure sum(kde · L) = 0.1 + 0.9 = 1, so the prior m = kde · 3 / 1.
+    got = scoring.incident_rate(corr, inc, kde=kde, prior_strength_m=20.0)
+    assert got["A"] == pytest.approx((2 + 20 * 0.03) / (10 + 20))
+    assert got["B"] == pytest.approx((1 + 20 * 0.09) / (30 + 20))
+    assert got.attrs["prior_strength_m"] == 20.0
+
+    # Method of moments: m·L = (0.3, 2.7); sum (n - mL)² = 2 × 1.7² = 5.78; Poisson part
+    # rho · sum(mL) = 1 × 3; sum L² m = 100 × 0.03 + 900 × 0.09 = 84 -> k = 84 / 2.78.
+    est = scoring.incident_rate(corr, inc, kde=kde)
+    k = 84 / (5.78 - 3)
+    assert est.attrs["prior_strength_m"] == pytest.approx(k)
+    assert est["A"] == pytest.approx((2 + k * 0.03) / (10 + k))
+
+    # Counts exactly as the prior expects (no extra spread): k is at its cap, the prior decides.
+    flat = scoring.incident_rate(corr, inc, kde=pd.Series({"A": 2 / 30, "B": 1 / 90}))
+    assert flat.attrs["prior_strength_m"] == 10_000.0
+    assert flat["A"] == pytest.approx(0.2, rel=1e-3)
+
+
 def test_choose_bandwidth_picks_the_plausible_candidate():
     rng = np.random.default_rng(1)
     xy = rng.normal(0, 100, size=(400, 2))  # Silverman's rule: 100 · 400^(-1/6) ≈ 37 m

@@ -239,12 +239,16 @@ def _origin_3006() -> XY:
     return round(x), round(y)
 
 
+@cache
+def _to_4326() -> pyproj.Transformer:
+    return pyproj.Transformer.from_crs("EPSG:3006", "EPSG:4326", always_xy=True)
+
+
 def _to_lonlat(xy: np.ndarray) -> np.ndarray:
-    """Local metres (n, 2) to rounded (lon, lat) (n, 2)."""
-    to_4326 = pyproj.Transformer.from_crs("EPSG:3006", "EPSG:4326", always_xy=True)
+    """Local metres (n, 2) to (lon, lat) (n, 2)."""
     x0, y0 = _origin_3006()
     arr = np.asarray(xy, dtype=float).reshape(-1, 2)
-    lon, lat = to_4326.transform(arr[:, 0] + x0, arr[:, 1] + y0)
+    lon, lat = _to_4326().transform(arr[:, 0] + x0, arr[:, 1] + y0)
     return np.column_stack([lon, lat])
 
 
@@ -384,18 +388,18 @@ def _centre(plan: _Plan, rng: np.random.Generator) -> None:
 
     special = {(_MID_I, _MID_J), _PARK, _SCHOOL}
 
-    def removable(cells: list[tuple[int, int]], tags: dict[str, str], boundary: bool) -> bool:
-        return tags["highway"] == "residential" and not boundary and not special & set(cells)
+    def removable(cells: list[tuple[int, int]], tags: dict[str, str] | None, edge: bool) -> bool:
+        ok = tags is not None and tags["highway"] == "residential"
+        return ok and not edge and not special & set(cells)
 
     # Irregularity: a few residential segments are missing, half of them left as footpaths.
     ns_segs: dict[int, list[dict[str, str] | None]] = {}
     for i in range(_NX):
         segs: list[dict[str, str] | None] = []
         for j in range(_NY - 1):
-            tags = ns_tags(i, j)
-            cells = [(i - 1, j), (i, j)]
-            if removable(cells, tags, i in (0, _NX - 1)) and rng.random() < 0.06:
-                tags = {"highway": "footway"} if rng.random() < 0.5 else None  # type: ignore[assignment]
+            tags: dict[str, str] | None = ns_tags(i, j)
+            if removable([(i - 1, j), (i, j)], tags, i in (0, _NX - 1)) and rng.random() < 0.06:
+                tags = {"highway": "footway"} if rng.random() < 0.5 else None
             segs.append(tags)
         ns_segs[i] = segs
         plan.ways += _line_ways([grid[i, j] for j in range(_NY)], segs)
@@ -404,9 +408,8 @@ def _centre(plan: _Plan, rng: np.random.Generator) -> None:
         segs = []
         for i in range(_NX - 1):
             tags = ew_tags(j, i)
-            cells = [(i, j - 1), (i, j)]
-            if removable(cells, tags, j in (0, _NY - 1)) and rng.random() < 0.06:
-                tags = {"highway": "footway"} if rng.random() < 0.5 else None  # type: ignore[assignment]
+            if removable([(i, j - 1), (i, j)], tags, j in (0, _NY - 1)) and rng.random() < 0.06:
+                tags = {"highway": "footway"} if rng.random() < 0.5 else None
             segs.append(tags)
         ew_segs[j] = segs
         plan.ways += _line_ways([grid[i, j] for i in range(_NX)], segs)
@@ -469,27 +472,16 @@ def _centre(plan: _Plan, rng: np.random.Generator) -> None:
 
     # Resecentrum: station building north of Järnvägsgatan, reached from Storgatan's end.
     s7, s8 = grid[_MID_I, _NY - 1], grid[_MID_I + 1, _NY - 1]
-    front = [
-        (s7[0] - 25.0, s7[1] + 10.0),
-        (s7[0], s7[1] + 10.0),
-        (s8[0], s8[1] + 10.0),
-        (s8[0] + 25.0, s8[1] + 10.0),
-    ]
+    y = max(s7[1], s8[1]) + 10.0  # the station front, level whatever the jitter
+    front = [(s7[0] - 25.0, y), (s7[0], y), (s8[0], y), (s8[0] + 25.0, y)]
     plan.ways.append(_Way(front, {"highway": "footway"}))
     plan.ways.append(_Way([s7, front[1]], {"highway": "footway", "name": "Resecentrum"}))
     plan.ways.append(_Way([s8, front[2]], {"highway": "footway"}))
-    station = Polygon(
-        [
-            (s7[0] - 20.0, s7[1] + 16.0),
-            (s8[0] + 20.0, s8[1] + 16.0),
-            (s8[0] + 20.0, s8[1] + 42.0),
-            (s7[0] - 20.0, s7[1] + 42.0),
-        ]
-    )
+    station = shapely.box(s7[0] - 20.0, y + 8.0, s8[0] + 20.0, y + 34.0)
     plan.extra_buildings.append(
         (station, {"building": "train_station", "name": "Resecentrum", "building:levels": "2"})
     )
-    plan.places["Resecentrum"] = ((s7[0] + s8[0]) / 2, s7[1] + 10.0)
+    plan.places["Resecentrum"] = ((s7[0] + s8[0]) / 2, y)
 
     # Blocks: what fills each cell, and the paths and service roads through some of them.
     for i in range(_NX - 1):
@@ -987,7 +979,16 @@ def _bus_network(
             raise RuntimeError(msg)
         return k
 
+    # Stations that must exist: the street segment between two grid nodes, and its name.
+    keys = [
+        ("Resecentrum", ("C", (_MID_I, _NY - 1)), ("C", (_MID_I + 1, _NY - 1))),
+        ("Stora torget", ("C", (_MID_I, _MID_J)), ("C", (_MID_I + 1, _MID_J))),
+    ]
+    keys += [
+        (f"{s.name} centrum", (s.name, s.key_edge[0]), (s.name, s.key_edge[1])) for s in _DISTRICTS
+    ]
     vias = {node_at(ref) for _, _, _, refs, _ in _ROUTES for ref in refs}
+    vias |= {node_at(ref) for _, ra, rb in keys for ref in (ra, rb)}
     drive = [w for w in ways if w.tags["highway"] in _DRIVE]
     edges = _split_edges(drive, index, keep=vias)
     graph = nx.Graph()
@@ -1029,7 +1030,7 @@ def _bus_network(
             options.append(street)
             name = next((c for c in options if c and c not in used_names), None)
             if name is None:
-                name = next(place_names)
+                name = next(place_names, f"Hållplats {len(stations) + 1}")
         used_names.add(name)
         off = _PLATFORM_OFFSET_M
         stations.append(
@@ -1043,13 +1044,6 @@ def _bus_network(
         return len(stations) - 1
 
     # Key stations first, so every route passing them shares them.
-    keys = [
-        ("Resecentrum", ("C", (_MID_I, _NY - 1)), ("C", (_MID_I + 1, _NY - 1))),
-        ("Stora torget", ("C", (_MID_I, _MID_J)), ("C", (_MID_I + 1, _MID_J))),
-    ]
-    keys += [
-        (f"{s.name} centrum", (s.name, s.key_edge[0]), (s.name, s.key_edge[1])) for s in _DISTRICTS
-    ]
     for name, ra, rb in keys:
         u, v = node_at(ra), node_at(rb)
         e = graph[u][v]["edge"]
@@ -1180,7 +1174,7 @@ def _gtfs_tables(
     stations: Sequence[_Station], runs: Sequence[_RouteRun]
 ) -> dict[str, list[list[object]]]:
     """The rows (header first) of every GTFS file."""
-    t: dict[str, list[list[object]]] = {k: [v.split(",")] for k, v in _GTFS_HEADERS.items()}
+    t: dict[str, list[list[object]]] = {k: [[*v.split(",")]] for k, v in _GTFS_HEADERS.items()}
     t["agency.txt"].append(
         ["EXT", "Exempelstads Trafik", _URL, "Europe/Stockholm", "sv", "+46 13 000 00 00"]
     )
@@ -1294,10 +1288,14 @@ def _write_osm(
     pois: Sequence[tuple[XY, dict[str, str]]],
 ) -> None:
     """Write OSM XML 0.6: network nodes, building nodes, POI nodes; ways; multipolygons."""
-    coords: list[XY] = list(index.xy)
+    # Network nodes that some way uses (cut-off tails leave orphans), in index order.
+    used = {k for way in ways for k in way.nodes}
+    keep = [k for k in range(len(index.xy)) if k in used]
+    new_id = {k: pos for pos, k in enumerate(keep, start=1)}
+    coords: list[XY] = [index.xy[k] for k in keep]
     way_rows: list[tuple[list[int], dict[str, str]]] = []
     for way in ways:
-        way_rows.append(([k + 1 for k in way.nodes], way.tags))
+        way_rows.append(([new_id[k] for k in way.nodes], way.tags))
     relations: list[tuple[int, int, dict[str, str]]] = []
     for poly, tags in buildings:
         rings = [poly.exterior, *poly.interiors]
@@ -1325,11 +1323,11 @@ def _write_osm(
         f'  <bounds minlat="{lonlat[:, 1].min():.7f}" minlon="{lonlat[:, 0].min():.7f}" '
         f'maxlat="{lonlat[:, 1].max():.7f}" maxlon="{lonlat[:, 0].max():.7f}"/>',
     ]
-    for k, ((lon, lat), tags) in enumerate(zip(lonlat, poi_tags, strict=True), start=1):
+    for k, ((lon, lat), node_tags) in enumerate(zip(lonlat, poi_tags, strict=True), start=1):
         head = f'  <node id="{k}" version="1" lat="{lat:.7f}" lon="{lon:.7f}"'
-        if tags:
+        if node_tags:
             lines.append(head + ">")
-            lines += _tag_lines(tags, "    ")
+            lines += _tag_lines(node_tags, "    ")
             lines.append("  </node>")
         else:
             lines.append(head + "/>")
@@ -1533,7 +1531,7 @@ _SCENARIO = """\
 
 [study_area]
 name = "exempelstad"
-title = "Exempelstad (fiktiv exempelstad)"
+title = "Exempelstad (fiktiv stad – exempeldata)"
 fictional = true
 crs = "EPSG:3006"              # SWEREF 99 TM, metres
 timezone = "Europe/Stockholm"
