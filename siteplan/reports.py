@@ -273,11 +273,9 @@ def write_all(
 
 
 def _extras(result: PlanResult, tmp: Path, *, phase: str | None) -> dict[str, Any]:
-    """Paperwork and procurement, when those modules are present."""
-    try:
-        from siteplan import paperwork, procurement
-    except ImportError:
-        return {}
+    """Paperwork (packs, register, masking layer) and procurement (bill of quantities)."""
+    from siteplan import paperwork, procurement
+
     masking = paperwork.write_paperwork(result, tmp)
     bill = procurement.write_procurement(result, tmp, phase=phase)
     return {"masking": masking, "procurement": bill}
