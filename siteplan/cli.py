@@ -242,42 +242,60 @@ def explain(
 
 @app.command("followup")
 def followup_cmd(
-    installed: Annotated[Path | None, typer.Option("--installed", help="Installed cameras: the plan's cameras.csv plus an installed_on column.")] = None,
-    incidents: Annotated[Path | None, typer.Option("--incidents", help="Incidents up to the report date.")] = None,
-    spending: Annotated[Path | None, typer.Option("--spending", help="Spending CSV: date, category, area, amount_sek, note.")] = None,
-    scenario: Annotated[Path | None, typer.Option("--scenario", help="The plan's scenario TOML (budget, time zone, language).")] = None,
-    period: Annotated[str | None, typer.Option("--period", help="'interim' (1 Jan - 31 Aug) or 'year'.")] = None,
-    year: Annotated[int | None, typer.Option("--year", help="Year of --period (default: this year; 2025 with --demo).")] = None,
-    start: Annotated[str | None, typer.Option("--start", help="First day, YYYY-MM-DD (instead of --period).")] = None,
+    installed: Annotated[Path | None, typer.Option(
+        "--installed", help="Installed cameras: the plan's cameras.csv plus installed_on.")] = None,
+    incidents: Annotated[Path | None, typer.Option(
+        "--incidents", help="Incidents up to the report date.")] = None,
+    spending: Annotated[Path | None, typer.Option(
+        "--spending", help="Spending CSV: date, category, area, amount_sek, note.")] = None,
+    scenario: Annotated[Path | None, typer.Option(
+        "--scenario", help="The plan's scenario TOML (budget, time zone, language).")] = None,
+    period: Annotated[str | None, typer.Option(
+        "--period", help="'interim' (1 Jan - 31 Aug) or 'year'.")] = None,
+    year: Annotated[int | None, typer.Option(
+        "--year", help="Year of --period (default: this year; 2025 with --demo).")] = None,
+    start: Annotated[str | None, typer.Option(
+        "--start", help="First day, YYYY-MM-DD (instead of --period).")] = None,
     end: Annotated[str | None, typer.Option("--end", help="Last day, YYYY-MM-DD.")] = None,
-    plan: Annotated[Path | None, typer.Option("--plan", help="The plan's output folder: footprints and corridors from plan.gpkg.")] = None,
-    grid: Annotated[bool, typer.Option("--grid", help="Square cells instead of corridors (no walk network needed).")] = False,
-    demo: Annotated[bool, typer.Option("--demo", help="The sample town's simulated installation (period interim 2025 unless given).")] = False,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default maps/<scenario name>-followup).")] = None,
+    plan: Annotated[Path | None, typer.Option(
+        "--plan", help="The plan's output folder: footprints and corridors from plan.gpkg.")] = None,
+    grid: Annotated[bool, typer.Option(
+        "--grid", help="Square cells instead of corridors (no walk network needed).")] = False,
+    demo: Annotated[bool, typer.Option(
+        "--demo", help="The sample town's simulated installation (interim 2025 by default).")] = False,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Output folder (default maps/<scenario name>-followup).")] = None,
 ) -> None:
     """Follow up installed cameras: effect on incidents and spending (31 Aug / year-end)."""
     with _errors():
         from siteplan import followup as fu
 
-        paths = {"installed": installed, "incidents": incidents, "spending": spending, "scenario": scenario}
+        paths = {
+            "installed": installed, "incidents": incidents, "spending": spending,
+            "scenario": scenario,
+        }
         if demo:
             paths = {k: v or fu.demo_paths()[k] for k, v in paths.items()}
             year = year or 2025
             period = period or (None if start or end else "interim")
         missing = [f"--{k}" for k, v in paths.items() if v is None]
         if missing:
-            raise InputError(f"followup needs {', '.join(missing)} (or --demo for the sample town).")
+            msg = f"followup needs {', '.join(missing)} (or --demo for the sample town)."
+            raise InputError(msg)
         span = fu.report_period(period, year=year, start=start, end=end)
         report = fu.run_followup(**paths, period=span, plan=plan, grid=grid)
         out_dir = out or Path("maps") / f"{report['meta']['scenario']}-followup"
         html, _ = fu.write_followup(report, out_dir)
         if not _STATE["quiet"]:
             d, o, e = report["did"], report["odds_ratio"], report["economics"]
-            irr = f"IRR {d['irr']:.2f} ({d['ci_low']:.2f}-{d['ci_high']:.2f})" if d["estimable"] else "IRR n/a"
+            irr = (
+                f"IRR {d['irr']:.2f} ({d['ci_low']:.2f}-{d['ci_high']:.2f})"
+                if d["estimable"] else "IRR n/a"
+            )
             console.print(
-                f"{span.start}..{span.end}: {report['installation']['n_installed']} cameras; {irr}; "
-                f"OR {o['odds_ratio']:.2f} ({o['ci_low']:.2f}-{o['ci_high']:.2f}); spent "
-                f"{e['spent_sek']:,.0f} of {e['budget_sek']:,.0f} SEK -> {html.parent}"
+                f"{span.start}..{span.end}: {report['installation']['n_installed']} cameras; "
+                f"{irr}; OR {o['odds_ratio']:.2f} ({o['ci_low']:.2f}-{o['ci_high']:.2f}); "
+                f"spent {e['spent_sek']:,.0f} of {e['budget_sek']:,.0f} SEK -> {html.parent}"
             )
 
 

@@ -1201,8 +1201,10 @@ def evaluate(
     The methods compared:
 
     - ``score``: :func:`score_corridors` fitted on the training incidents;
-    - ``last_period_counts``: training incidents per segment (snapped like the test), ties
-      broken by shorter length (denser), then corridor id;
+    - ``last_period_counts``: raw incident counts per segment (snapped like the test) in the
+      last period before the cut, as long as the test period (the analyst's "last month's
+      hotspots" rule, capped at the training span), ties broken by shorter length (denser), then
+      corridor id;
     - ``uniform``: a random choice of length s · A; its expected PAI is 1 by definition and its
       expected n is ``N · s``, so PEI = ``s · N / n*``.
 
@@ -1266,11 +1268,14 @@ def evaluate(
     scored = score_corridors(
         corridors, train, stops, config=config, areas=areas, graph=graph, reference_time=cut_ts
     )
+    test_span = times.max() - cut_ts
+    last_period = train[(train["occurred_at"] >= cut_ts - test_span).to_numpy()]
     orders = {
         "score": np.argsort(scored["rank"].to_numpy(), kind="stable"),
         "last_period_counts": np.argsort(
             _rank(
-                pd.Series(_snap_counts(corridors, train), index=corridors.index), tiebreak=[lengths]
+                pd.Series(_snap_counts(corridors, last_period), index=corridors.index),
+                tiebreak=[lengths],
             ).to_numpy(),
             kind="stable",
         ),

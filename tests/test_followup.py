@@ -300,7 +300,8 @@ def test_installed_bad_cells_name_row_and_column(tmp_path):
         load_installed(path, crs=CRS)
     msg = str(err.value)
     assert "column 'camera_id' repeats an id in row 2 ('cam-001')" in msg
-    assert "column 'installed_on' is not a date" in msg and "row 2 ('03/02/2025')" in msg
+    assert "column 'installed_on' is not a date" in msg
+    assert "row 2 ('03/02/2025')" in msg
     assert "column 'range_m' is not a number in row 2 ('abc')" in msg
     assert "column 'azimuth_deg' is empty in row 1" in msg
 
@@ -376,7 +377,8 @@ def test_followup_and_write(tmp_path, scenario):
     assert len(report["monthly"]) == 20  # Jan 2024 - Aug 2025
 
     html, js = fu.write_followup(report, tmp_path / "out")
-    assert html.name == "followup.html" and js.name == "followup.json"
+    assert html.name == "followup.html"
+    assert js.name == "followup.json"
     data = json.loads(js.read_text("utf-8"))
     assert data["odds_ratio"]["odds_ratio"] == pytest.approx(o["odds_ratio"])
     text = html.read_text("utf-8")
@@ -448,3 +450,26 @@ def test_sample_followup_files_read(sample_dir: Path):
     assert len(cams) > 0
     assert cams["installed_on"].min() >= pd.Timestamp("2025-01-01")
     assert spend["amount_sek"].sum() > 0
+
+
+def test_cli_followup_demo_and_bad_input(tmp_path, sample_dir: Path):
+    from typer.testing import CliRunner
+
+    from siteplan.cli import app
+
+    if not (sample_dir / "followup" / "installed.csv").exists():
+        pytest.skip("sample follow-up not generated (python -m siteplan.followup --make-sample)")
+    runner = CliRunner()
+    out = tmp_path / "fu"
+    args = ["followup", "--demo", "--grid", "--period", "year", "--out", str(out)]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert (out / "followup.html").is_file()
+    assert (out / "followup.json").is_file()
+    report = json.loads((out / "followup.json").read_text("utf-8"))
+    assert report["meta"]["period"] == {
+        "label": "year", "start": "2025-01-01", "end": "2025-12-31", "days": 365
+    }
+    res = runner.invoke(app, ["followup", "--scenario", str(sample_dir / "scenario.toml")])
+    assert res.exit_code == 2
+    assert "--installed" in res.output
