@@ -258,11 +258,11 @@ def followup_cmd(
         "--start", help="First day, YYYY-MM-DD (instead of --period).")] = None,
     end: Annotated[str | None, typer.Option("--end", help="Last day, YYYY-MM-DD.")] = None,
     plan: Annotated[Path | None, typer.Option(
-        "--plan", help="The plan's output folder: footprints and corridors from plan.gpkg.")] = None,
+        "--plan", help="Plan output folder: footprints and corridors from plan.gpkg.")] = None,
     grid: Annotated[bool, typer.Option(
         "--grid", help="Square cells instead of corridors (no walk network needed).")] = False,
     demo: Annotated[bool, typer.Option(
-        "--demo", help="The sample town's simulated installation (interim 2025 by default).")] = False,
+        "--demo", help="The sample town's simulated installation (interim 2025).")] = False,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Output folder (default maps/<scenario name>-followup).")] = None,
 ) -> None:

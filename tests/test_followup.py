@@ -473,3 +473,32 @@ def test_cli_followup_demo_and_bad_input(tmp_path, sample_dir: Path):
     res = runner.invoke(app, ["followup", "--scenario", str(sample_dir / "scenario.toml")])
     assert res.exit_code == 2
     assert "--installed" in res.output
+
+
+def test_plan_footprints_used_unless_camera_moved(tmp_path, scenario):
+    from siteplan.io.followup_inputs import load_plan_layers
+
+    corridors, installed, incidents = _town()
+    plan_fp = gpd.GeoDataFrame(
+        {
+            "camera_id": ["cam-001", "cam-002", "cam-009"],
+            "x": [500.0, 210.0, 0.0],  # cam-002 was mounted 10 m from the plan's spot
+            "y": [500.0, 700.0, 0.0],
+            "azimuth_deg": [90.0, 0.0, 0.0],
+        },
+        geometry=[shapely.box(500, 480, 530, 520), shapely.box(0, 0, 1, 1), shapely.box(0, 0, 1, 1)],
+        crs=CRS,
+    )
+    gpkg = tmp_path / "plan.gpkg"
+    plan_fp.to_file(gpkg, layer="footprints", driver="GPKG")
+    corridors.reset_index().to_file(gpkg, layer="corridors", driver="GPKG")
+    footprints, plan_corridors = load_plan_layers(tmp_path, crs=CRS)
+    assert list(footprints.index) == ["cam-001", "cam-002", "cam-009"]
+    assert len(plan_corridors) == len(corridors)
+    report = fu.followup(
+        installed, incidents, _spending(), corridors=plan_corridors, footprints=footprints,
+        period=fu.report_period("year", year=2025), scenario=scenario,
+    )
+    assert report["installation"]["footprints"] == {"moved": 1, "plan": 1}
+    # cam-001's plan box covers 30 m of the y=500 street; cam-002's rebuilt wedge adds more.
+    assert report["economics"]["covered_km"] > 0.03

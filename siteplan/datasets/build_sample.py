@@ -1254,10 +1254,11 @@ def _write_gtfs(path: Path, stations: Sequence[_Station], runs: Sequence[_RouteR
     with zipfile.ZipFile(path, "w") as zf:
         for name, rows in tables.items():
             info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            # Stored, not deflated: the bytes then do not depend on the zlib build.
+            info.compress_type = zipfile.ZIP_STORED
             info.create_system = 3
             info.external_attr = 0o644 << 16
-            zf.writestr(info, _csv(rows), compresslevel=9)
+            zf.writestr(info, _csv(rows))
     platforms = sum(1 for row in tables["stops.txt"][1:] if row[4] == 0)
     return {
         "stations": len(stations),
