@@ -988,10 +988,13 @@ def _model_arrays(inst: _Inst, *, with_area_rules: bool) -> dict[str, Any]:
     lo.append(np.full(m, -np.inf))
     hi.append(np.zeros(m))
     # budget
-    brow = np.r_[inst.cost, inst.site_cost[ysites], np.zeros(m)]
+    # Budget row in units of the mean option cost: HiGHS warns of (and suffers from) SEK-sized
+    # coefficients next to the 0/1 coverage rows.
+    unit = float(inst.cost[inst.cost > 0].mean()) if (inst.cost > 0).any() else 1.0
+    brow = np.r_[inst.cost, inst.site_cost[ysites], np.zeros(m)] / unit
     blocks.append(sp.csr_matrix(brow[None, :]))
     lo.append([-np.inf])
-    hi.append([inst.budget])
+    hi.append([inst.budget / unit])
     # sum_{o in slot} x_o <= y_site (or <= 1 when the site has no shared cost)
     n_slot = len(inst.slot_start)
     slot_rows = sp.csr_matrix((np.ones(n), (inst.slot, np.arange(n))), shape=(n_slot, ncol))

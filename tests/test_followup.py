@@ -461,7 +461,8 @@ def test_cli_followup_demo_and_bad_input(tmp_path, sample_dir: Path):
         pytest.skip("sample follow-up not generated (python -m siteplan.followup --make-sample)")
     runner = CliRunner()
     out = tmp_path / "fu"
-    args = ["followup", "--demo", "--grid", "--period", "year", "--out", str(out)]
+    # Corridors rebuilt from the sample's walk network and stops, classified under the law.
+    args = ["followup", "--demo", "--period", "year", "--out", str(out)]
     res = runner.invoke(app, args)
     assert res.exit_code == 0, res.output
     assert (out / "followup.html").is_file()
@@ -470,6 +471,8 @@ def test_cli_followup_demo_and_bad_input(tmp_path, sample_dir: Path):
     assert report["meta"]["period"] == {
         "label": "year", "start": "2025-01-01", "end": "2025-12-31", "days": 365
     }
+    assert report["meta"]["unit_kind"] == "corridor"
+    assert report["economics"]["covered_km"] > 0
     res = runner.invoke(app, ["followup", "--scenario", str(sample_dir / "scenario.toml")])
     assert res.exit_code == 2
     assert "--installed" in res.output
@@ -486,7 +489,7 @@ def test_plan_footprints_used_unless_camera_moved(tmp_path, scenario):
             "y": [500.0, 700.0, 0.0],
             "azimuth_deg": [90.0, 0.0, 0.0],
         },
-        geometry=[shapely.box(500, 480, 530, 520), shapely.box(0, 0, 1, 1), shapely.box(0, 0, 1, 1)],
+        geometry=[shapely.box(500, 480, 530, 520), *[shapely.box(0, 0, 1, 1)] * 2],
         crs=CRS,
     )
     gpkg = tmp_path / "plan.gpkg"

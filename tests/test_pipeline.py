@@ -1,0 +1,180 @@
+"""End to end: `siteplan demo` on the sample town, its outputs, and the CLI's error handling."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import rasterio
+from typer.testing import CliRunner
+
+from siteplan.cli import app
+
+runner = CliRunner()
+
+OUTPUTS = ("map.html", "report.html", "plan.gpkg", "heat.tif", "cameras.csv", "summary.json",
+           "register.csv", "procurement.csv")
+CAMERA_COLUMNS = [
+    "camera_id", "site_id", "x", "y", "lon", "lat", "azimuth_deg", "hfov_deg", "range_m", "model",
+    "mount", "legal_class", "purpose", "area", "capex_sek", "opex_sek_per_year", "total_cost_sek",
+    "covered_demand",
+]
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo") / "exempelstad"
+    result = runner.invoke(app, ["demo", "--out", str(out)])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    return out
+
+
+@pytest.fixture(scope="module")
+def summary(demo_out: Path) -> dict:
+    return json.loads((demo_out / "summary.json").read_text("utf-8"))
+
+
+def test_demo_writes_every_output(demo_out: Path) -> None:
+    for name in OUTPUTS:
+        assert (demo_out / name).is_file(), name
+        assert (demo_out / name).stat().st_size > 0, name
+    assert list((demo_out / "paperwork").glob("*.html"))
+    # The atomic swap leaves no temporary folder behind.
+    assert not [p for p in demo_out.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_summary_is_within_budget_with_a_proven_gap(summary: dict) -> None:
+    assert summary["scenario"] == "exempelstad"
+    assert summary["regime"] == "kbl-2025"
+    assert summary["budget_sek"] == 500_000
+    assert 0 < summary["cost_sek"] <= summary["budget_sek"]
+    assert summary["n_cameras"] > 0
+    assert 0 < summary["coverage_share"] < 1
+    solver = summary["solver"]
+    assert solver["bound"] >= solver["objective"] - 1e-6
+    assert solver["gap"] <= 1e-3  # the issue's "<= 0.1 % at this size"
+    assert summary["greedy_objective"] <= solver["objective"] + 1e-6
+    for group in ("by_area", "by_legal_class"):
+        parts = summary[group]
+        assert sum(g["n_cameras"] for g in parts.values()) == summary["n_cameras"]
+        assert sum(g["demand_total"] for g in parts.values()) == pytest.approx(summary["demand_total"])
+        assert sum(g["demand_covered"] for g in parts.values()) == pytest.approx(summary["demand_covered"])
+    assert set(summary["by_area"]) >= {"City", "Norrby", "Västerby", "Söderby"}
+
+
+def test_frontier_is_non_decreasing(summary: dict) -> None:
+    front = pd.DataFrame(summary["frontier"])
+    assert len(front) >= 5
+    assert (np.diff(front["objective"].to_numpy()) >= -1e-6).all()
+    at_budget = front.loc[front["budget_sek"] == summary["budget_sek"], "objective"]
+    if len(at_budget):
+        assert at_budget.iloc[0] == pytest.approx(summary["solver"]["objective"], rel=2e-3)
+
+
+def test_score_beats_both_baselines_on_the_hold_out(summary: dict) -> None:
+    ev = pd.DataFrame(summary["evaluation"]).pivot(index="share", columns="method", values="pai")
+    for share in (0.05, 0.10):
+        assert ev.loc[share, "score"] > ev.loc[share, "last_period_counts"]
+        assert ev.loc[share, "score"] > ev.loc[share, "uniform"] == pytest.approx(1.0)
+
+
+def test_cameras_csv_matches_summary(demo_out: Path, summary: dict) -> None:
+    cams = pd.read_csv(demo_out / "cameras.csv")
+    assert list(cams.columns) == CAMERA_COLUMNS
+    assert len(cams) == summary["n_cameras"]
+    assert cams["total_cost_sek"].sum() == pytest.approx(summary["cost_sek"], rel=1e-9)
+    assert cams["camera_id"].is_unique
+    assert set(cams["legal_class"]) <= {"stop_area", "stop_area_borderline", "general"}
+
+
+def test_covered_demand_reproducible_from_geopackage(demo_out: Path, summary: dict) -> None:
+    gpkg = demo_out / "plan.gpkg"
+    layers = {name for name, _ in pyogrio.list_layers(gpkg)}
+    assert {"corridors", "stops", "routes", "areas", "cameras", "footprints", "candidates"} <= layers
+    feet = gpd.read_file(gpkg, layer="footprints")
+    demand = gpd.read_file(gpkg, layer="demand")
+    seen = demand.sindex.query(feet.geometry, predicate="intersects")[1]
+    covered = demand["weight"].to_numpy()[np.unique(seen)].sum()
+    assert covered == pytest.approx(summary["demand_covered"], rel=5e-3)
+    corr = gpd.read_file(gpkg, layer="corridors")
+    for col in ("score", "legal_class", "legal_reason", "covered_share"):
+        assert col in corr.columns
+    assert corr["length_m"].sum() == pytest.approx(summary["corridor_length_m"])
+
+
+def test_heat_raster_is_georeferenced(demo_out: Path) -> None:
+    with rasterio.open(demo_out / "heat.tif") as src:
+        assert src.crs.to_epsg() == 3006
+        band = src.read(1)
+    assert np.nanmax(band) > 0
+
+
+def test_shared_outputs_hold_no_single_incident(demo_out: Path) -> None:
+    incidents = pd.read_csv(Path(__file__).resolve().parents[1] / "data/sample/incidents.csv")
+    html = (demo_out / "map.html").read_text("utf-8") + (demo_out / "report.html").read_text("utf-8")
+    # No incident coordinate (6 decimals as in the file) appears in the shared HTML.
+    for lat, lon in incidents[["lat", "lon"]].head(200).itertuples(index=False):
+        assert f"{lon:.6f}" not in html or f"{lat:.6f}" not in html
+    assert "Fiktiva data" in html
+
+
+def test_shared_html_is_self_contained(demo_out: Path) -> None:
+    for name in ("map.html", "report.html"):
+        html = (demo_out / name).read_text("utf-8")
+        assert not re.search(r"""<script[^>]+src=["']https?:""", html), name
+        assert not re.search(r"""<link[^>]+href=["']https?:""", html), name
+
+
+def test_explain_a_camera_and_a_corridor(demo_out: Path) -> None:
+    res = runner.invoke(app, ["explain", "cam-001", "--out", str(demo_out)])
+    assert res.exit_code == 0, res.output
+    assert "legal_class" in res.output
+    cid = gpd.read_file(demo_out / "plan.gpkg", layer="corridors", rows=1)["corridor_id"].iloc[0]
+    res = runner.invoke(app, ["explain", cid, "--out", str(demo_out)])
+    assert res.exit_code == 0, res.output
+    assert "score" in res.output
+    res = runner.invoke(app, ["explain", "no-such-id", "--out", str(demo_out)])
+    assert res.exit_code == 2
+    assert "no corridor or camera" in res.output
+
+
+def test_validate_accepts_the_sample() -> None:
+    path = Path(__file__).resolve().parents[1] / "data/sample/scenario.toml"
+    res = runner.invoke(app, ["validate", str(path)])
+    assert res.exit_code == 0, res.output
+    assert "kbl-2025" in res.output
+
+
+def test_bad_scenario_lists_every_problem_with_exit_code_2(tmp_path: Path) -> None:
+    sample = (Path(__file__).resolve().parents[1] / "data/sample/scenario.toml").read_text("utf-8")
+    text = sample.replace('crs = "EPSG:3006"', 'crs = "EPSG:4326"', 1)
+    text = re.sub(r"total_sek = [0-9_]+", "total_sek = -5", text)
+    text = text.replace("[legal]", "[legal]\nstop_area_radius = 30", 1)
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    res = runner.invoke(app, ["validate", str(path)])
+    assert res.exit_code == 2, res.output
+    out = " ".join(res.output.split())
+    assert "3 problem(s)" in out
+    assert "study_area.crs" in out and "geographic" in out
+    assert "budget.total_sek" in out
+    assert "legal.stop_area_radius" in out and "did you mean stop_area_radius_m" in out
+    assert "Traceback" not in res.output
+
+
+def test_missing_input_file_gives_exit_code_2(tmp_path: Path) -> None:
+    sample = (Path(__file__).resolve().parents[1] / "data/sample/scenario.toml").read_text("utf-8")
+    path = tmp_path / "scenario.toml"  # relative input paths now point into tmp_path
+    path.write_text(sample, encoding="utf-8")
+    res = runner.invoke(app, ["plan", str(path), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2, res.output
+    out = " ".join(res.output.split())
+    assert "inputs.osm: file not found" in out
+    assert "inputs.incidents: file not found" in out
+    assert not (tmp_path / "out").exists()
