@@ -138,7 +138,7 @@ LABELS: dict[str, dict[str, str]] = {
     "report.top_corridors": {"sv": "Högst rankade stråk och varför", "en": "Top-ranked corridors and why"},
     "report.street": {"sv": "Gata", "en": "Street"},
     "report.score": {"sv": "Poäng", "en": "Score"},
-    "report.comp_incidents": {"sv": "Händelser (KDE)", "en": "Incidents (KDE)"},
+    "report.comp_incidents": {"sv": "Händelser per meter (utjämnat)", "en": "Incidents per metre (smoothed)"},
     "report.comp_area_incidents": {"sv": "Områdeshändelser", "en": "Area incidents"},
     "report.comp_footfall": {"sv": "Resenärsflöde", "en": "Footfall"},
     "report.covered": {"sv": "Bevakat", "en": "Covered"},
@@ -653,13 +653,12 @@ LABELS: dict[str, dict[str, str]] = {
         "usual level (regression to the mean).",
     },
     "followup.method_windows": {
-        "sv": "Efter = från sista installationen till periodens slut ({after_start} – "
-        "{after_end}); "
-        "före = samma datum ett år tidigare ({before_start} – {before_end}), så att årstiden är "
-        "densamma.",
-        "en": "After = from the last installation to the end of the period ({after_start} – "
-        "{after_end}); before = the same dates one year earlier ({before_start} – {before_end}), "
-        "so the season is the same.",
+        "sv": "Efter = från sista installationen (eller periodens början, om den är senare) till "
+        "periodens slut ({after_start} – {after_end}); före = samma datum ett år tidigare "
+        "({before_start} – {before_end}), så att årstiden är densamma.",
+        "en": "After = from the last installation (or the start of the period, if later) to the "
+        "end of the period ({after_start} – {after_end}); before = the same dates one year "
+        "earlier ({before_start} – {before_end}), so the season is the same.",
     },
     "followup.unit.corridor": {"sv": "gatusegment", "en": "corridor segments"},
     "followup.unit.cell": {"sv": "kvadratiska rutor", "en": "square cells"},
@@ -873,6 +872,7 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "{n_points} incidents with a location; {n_outside} of them lie outside every unit.",
     },
     "followup.references": {"sv": "Källor", "en": "References"},
+    "followup.sek": {"sv": "kr", "en": "SEK"},
 }
 
 

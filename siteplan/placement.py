@@ -18,11 +18,14 @@ How it is solved, and why every plan states a proven optimality gap:
    multipliers ``lambda_j`` on ``z_j <= sum x_o``; the subproblem is a knapsack with site costs
    and one option per slot whose LP value, minimised over the budget multiplier, is computed
    exactly; subgradient steps (Polyak, greedy objective as target). Any multipliers give a valid
-   upper bound, so the bound is always proven. The LP relaxation by interior point
-   (:func:`lp_bound`) is the alternative; its duals are re-evaluated the same way.
-4. **Exact.** Options whose Lagrangian bound when forced in is below the greedy plan are fixed
+   upper bound, so the bound is always proven. The LP relaxation (:func:`lp_bound`; dual
+   simplex, or interior point without crossover) is the alternative, tried first up to a size;
+   its duals are re-evaluated the same way, so it is proven too. The tighter bound is kept.
+4. **Better plan.** A MILP restricted to the options the relaxation uses (the LP's support, or
+   the subgradient's averaged choices) plus the greedy plan: a large improvement in little time.
+5. **Exact.** Options whose Lagrangian bound when forced in is below the best plan are fixed
    out (reduced-cost fixing); when the rest is small enough, a MILP built in sparse form and
-   solved by HiGHS (warm-started from the greedy plan, time limit, relative gap) closes the gap.
+   solved by HiGHS (warm-started, time limit, relative gap) closes the gap.
 
 ``method="auto"`` runs all of this and reports the best plan and the tightest bound;
 ``"milp"`` solves the reduced MILP directly; ``"greedy"`` stops after steps 1-3.
@@ -64,9 +67,9 @@ Method = Literal["auto", "milp", "greedy"]
 _TOL = 1e-9
 # Reduced MILPs up to this size (options + coverage nonzeros) are handed to HiGHS in "auto".
 _MILP_MAX_SIZE = 150_000
-# Reduced instances up to this many coverage nonzeros get the LP relaxation by interior point;
-# larger ones the Lagrangian subgradient (anytime, and cheaper per unit of bound there).
-_LP_MAX_NNZ = 300_000
+# Reduced instances up to this many coverage nonzeros get the LP relaxation first; larger ones
+# go straight to the Lagrangian subgradient (anytime; no model to build).
+_LP_MAX_NNZ = 2_000_000
 _RESULTS = (
     "selected_", "sites_", "objective_", "bound_", "gap_", "status_", "method_", "seconds_",
     "cost_sek_", "greedy_objective_", "covered_", "reduction_",
@@ -760,7 +763,7 @@ def _local_search(inst: _Inst, sel: np.ndarray, deadline: float) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------
-# Bounds: the Lagrangian subproblem, subgradient, LP by interior point
+# Bounds: the Lagrangian subproblem, subgradient, LP relaxation
 # --------------------------------------------------------------------------------------------
 
 
@@ -1110,12 +1113,17 @@ class _LpOut:
     seconds: float
 
 
-def _lp_relax(inst: _Inst, *, time_limit_s: float, seed: int, verbose: bool) -> _LpOut | None:
+def _lp_relax(
+    inst: _Inst, *, time_limit_s: float, seed: int, verbose: bool, solver: str = "simplex"
+) -> _LpOut | None:
     """
-    The LP relaxation by interior point without crossover (HiGHS's HiPO solver, or IPX where
-    HiPO is not available). Returns its coverage duals (and values, if optimal), or None.
+    The LP relaxation by HiGHS: dual simplex (default) or interior point without crossover.
+    Returns its coverage duals (and values, if optimal), or None.
 
-    Area minimums are left out: the LP only has to bound the problem from above.
+    On the reduced instances the dual simplex is much faster than the interior point (measured
+    on the benchmark instances: 0.2 s vs 2.3 s at priority-area scale, 6.5 s vs 91 s at town
+    scale). Either way the duals are re-evaluated as Lagrangian multipliers, so an early stop
+    still gives a valid bound. Area minimums are left out: the LP only bounds from above.
     """
     import highspy
 
@@ -1124,8 +1132,7 @@ def _lp_relax(inst: _Inst, *, time_limit_s: float, seed: int, verbose: bool) -> 
         return None
     arrays = _model_arrays(inst, with_area_rules=False)
     h = _highs(time_limit_s=time_limit_s, seed=seed, verbose=verbose)
-    if h.setOptionValue("solver", "hipo") != highspy.HighsStatus.kOk:
-        h.setOptionValue("solver", "ipm")
+    h.setOptionValue("solver", solver)
     h.setOptionValue("run_crossover", "off")
     _pass_model(h, arrays, integer=False)
     h.run()
@@ -1213,9 +1220,9 @@ def _solve_inst(
                "the MILP; lower the minimums or raise the budget.")
         raise InfeasibleError(msg)
 
-    # 1. Bound. Mid-size: the LP relaxation by interior point (exact LP bound, and its support
-    # guides the next step). Large, or if the LP stops short: Lagrangian subgradient, whose
-    # averaged subproblem choices play the LP's part.
+    # 1. Bound. Up to a size: the LP relaxation (exact LP bound, and its support guides step 2).
+    # Larger, or if the LP stops short: the Lagrangian subgradient, whose averaged subproblem
+    # choices play the LP's part.
     steps = ["greedy"]
     bound_end = t0 + (0.45 if method == "auto" else 1.0) * limit
     lam = np.zeros(inst.m) if lam0 is None else lam0
@@ -1634,14 +1641,15 @@ def lp_bound(
     budget_sek: float,
     *,
     time_limit_s: float = 60.0,
+    solver: Literal["simplex", "ipm"] = "simplex",
     stop_area_only: bool = False,
     seed: int = 0,
 ) -> BoundResult:
     """
-    Upper bound from the LP relaxation, solved by interior point (HiGHS, no crossover).
+    Upper bound from the LP relaxation, solved by HiGHS.
 
     The LP's coverage-row duals are re-evaluated as Lagrangian multipliers, so the bound stays
-    valid even when the interior point stops early or inexactly.
+    valid even when the solver stops early or inexactly.
 
     Parameters
     ----------
@@ -1651,6 +1659,9 @@ def lp_bound(
         Total budget in SEK.
     time_limit_s
         Time limit for HiGHS, in seconds.
+    solver
+        ``"simplex"`` (dual simplex; fastest on the reduced instances measured) or ``"ipm"``
+        (interior point, crossover off).
     stop_area_only
         As in :class:`CameraPlacement`.
     seed
@@ -1666,11 +1677,11 @@ def lp_bound(
     t0 = time.perf_counter()
     red = _reduce(problem, float(budget_sek), stop_area_only=stop_area_only)
     inst = red.inst
-    lp = _lp_relax(inst, time_limit_s=time_limit_s, seed=seed, verbose=False)
+    lp = _lp_relax(inst, time_limit_s=time_limit_s, seed=seed, verbose=False, solver=solver)
     lam = lp.lam if lp is not None else np.zeros(inst.m)
     value, _ = _eval_lagrangian(inst, lam)
     bound = red.constant + value * (1 + 1e-9) + 1e-9
-    return BoundResult(float(bound), "lp-ipm", time.perf_counter() - t0, 0)
+    return BoundResult(float(bound), f"lp-{solver}", time.perf_counter() - t0, 0)
 
 
 def budget_frontier(
