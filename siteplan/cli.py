@@ -57,13 +57,24 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More output; -v shows tracebacks, -vv debug logs.")] = 0,
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "--verbose", "-v", count=True, help="More output; -v shows tracebacks, -vv debug logs."
+        ),
+    ] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors.")] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
 ) -> None:
     """Siteplan: camera siting for municipal safety planning."""
     _STATE["verbose"], _STATE["quiet"] = verbose, quiet
-    level = logging.ERROR if quiet else (logging.DEBUG if verbose >= 2 else logging.INFO if verbose else logging.WARNING)
+    level = (
+        logging.ERROR
+        if quiet
+        else (logging.DEBUG if verbose >= 2 else logging.INFO if verbose else logging.WARNING)
+    )
     logging.basicConfig(
         level=level,
         format="%(message)s",
@@ -85,7 +96,7 @@ def _errors() -> Iterator[None]:
             err_console.print_exception()
         err_console.print(f"[bold red]Error:[/] {err}", markup=True, highlight=False)
         raise typer.Exit(code=2) from err
-    except (SiteplanError, Exception) as err:  # noqa: BLE001 - the CLI's last line of defence
+    except (SiteplanError, Exception) as err:
         if _STATE["verbose"]:
             err_console.print_exception()
         err_console.print(
@@ -120,13 +131,20 @@ def _label(key: str, lang: str, default: str) -> str:
         return default
 
 
-def _run_and_write(scenario: Any, out: Path | None, *, self_contained: bool | None, phase: str | None) -> Path:
+def _run_and_write(
+    scenario: Any, out: Path | None, *, self_contained: bool | None, phase: str | None
+) -> Path:
     from siteplan import pipeline, reports
 
     lang = scenario.output.language
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-        console=err_console, disable=_STATE["quiet"], transient=False,
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=_STATE["quiet"],
+        transient=False,
     ) as progress:
         result = pipeline.run(scenario, progress=_progress_callback(progress, lang))
         task = progress.add_task(_label("step.write", lang, "Writing outputs"), total=1)
@@ -138,14 +156,28 @@ def _run_and_write(scenario: Any, out: Path | None, *, self_contained: bool | No
     return written
 
 
+def _sek(value: float, lang: str) -> str:
+    """Money as planners write it: '498 500 kr' in Swedish, '498,500 SEK' in English."""
+    return f"{value:,.0f}".replace(",", "\u00a0") + " kr" if lang == "sv" else f"{value:,.0f} SEK"
+
+
 def _print_summary(summary: dict[str, Any], lang: str, out_dir: Path) -> None:
     table = Table(title=_label("cli.summary_title", lang, "Plan summary"), show_header=False)
     s = summary
     rows = [
-        (_label("cli.cameras", lang, "Cameras"), f"{s['n_cameras']} ({s['n_sites']} sites)"),
-        (_label("cli.cost", lang, "Cost / budget"), f"{s['cost_sek']:,.0f} / {s['budget_sek']:,.0f} SEK"),
+        (
+            _label("cli.cameras", lang, "Cameras"),
+            f"{s['n_cameras']} ({s['n_sites']} {_label('report.sites', lang, 'sites')})",
+        ),
+        (
+            _label("cli.cost", lang, "Cost / budget"),
+            f"{_sek(s['cost_sek'], lang)} / {_sek(s['budget_sek'], lang)}",
+        ),
         (_label("cli.coverage", lang, "Weighted demand covered"), f"{s['coverage_share']:.1%}"),
-        (_label("cli.gap", lang, "Optimality gap"), f"{s['solver']['gap']:.3%} ({s['solver']['method']}, {s['solver']['status']})"),
+        (
+            _label("cli.gap", lang, "Optimality gap"),
+            f"{s['solver']['gap']:.3%} ({s['solver']['method']}, {s['solver']['status']})",
+        ),
         (_label("cli.regime", lang, "Regime"), s["regime"]),
     ]
     for name, val in rows:
@@ -156,12 +188,19 @@ def _print_summary(summary: dict[str, Any], lang: str, out_dir: Path) -> None:
 
 SelfContained = Annotated[
     bool | None,
-    typer.Option("--self-contained/--cdn", help="Inline every JS/CSS asset in map.html (works offline)."),
+    typer.Option(
+        "--self-contained/--cdn", help="Inline every JS/CSS asset in map.html (works offline)."
+    ),
 ]
-Out = Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default maps/<scenario name>).")]
+Out = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Output folder (default maps/<scenario name>).")
+]
 Phase = Annotated[
     str | None,
-    typer.Option("--phase", help="'stop-areas-first': phase 1 = stop-area sites in one area, phase 2 = the rest."),
+    typer.Option(
+        "--phase",
+        help="'stop-areas-first': phase 1 = stop-area sites in one area, phase 2 = the rest.",
+    ),
 ]
 
 
@@ -205,7 +244,11 @@ def validate(scenario: Annotated[Path, typer.Argument(help="The scenario TOML fi
 
 
 @app.command()
-def load(scenario: Annotated[Path | None, typer.Argument(help="Scenario TOML (default: the sample).")] = None) -> None:
+def load(
+    scenario: Annotated[
+        Path | None, typer.Argument(help="Scenario TOML (default: the sample).")
+    ] = None,
+) -> None:
     """Load a scenario's inputs and print their counts."""
     with _errors():
         from siteplan import pipeline
@@ -224,8 +267,12 @@ def load(scenario: Annotated[Path | None, typer.Argument(help="Scenario TOML (de
 
 @app.command()
 def explain(
-    item_id: Annotated[str, typer.Argument(help="A corridor_id or camera_id from a plan's outputs.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="The plan's output folder.")] = Path("maps/exempelstad"),
+    item_id: Annotated[
+        str, typer.Argument(help="A corridor_id or camera_id from a plan's outputs.")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The plan's output folder.")] = Path(
+        "maps/exempelstad"
+    ),
 ) -> None:
     """Explain one corridor (score components, legal reason) or one camera."""
     with _errors():
@@ -242,36 +289,59 @@ def explain(
 
 @app.command("followup")
 def followup_cmd(
-    installed: Annotated[Path | None, typer.Option(
-        "--installed", help="Installed cameras: the plan's cameras.csv plus installed_on.")] = None,
-    incidents: Annotated[Path | None, typer.Option(
-        "--incidents", help="Incidents up to the report date.")] = None,
-    spending: Annotated[Path | None, typer.Option(
-        "--spending", help="Spending CSV: date, category, area, amount_sek, note.")] = None,
-    scenario: Annotated[Path | None, typer.Option(
-        "--scenario", help="The plan's scenario TOML (budget, time zone, language).")] = None,
-    period: Annotated[str | None, typer.Option(
-        "--period", help="'interim' (1 Jan - 31 Aug) or 'year'.")] = None,
-    year: Annotated[int | None, typer.Option(
-        "--year", help="Year of --period (default: this year; 2025 with --demo).")] = None,
-    start: Annotated[str | None, typer.Option(
-        "--start", help="First day, YYYY-MM-DD (instead of --period).")] = None,
+    installed: Annotated[
+        Path | None,
+        typer.Option(
+            "--installed", help="Installed cameras: the plan's cameras.csv plus installed_on."
+        ),
+    ] = None,
+    incidents: Annotated[
+        Path | None, typer.Option("--incidents", help="Incidents up to the report date.")
+    ] = None,
+    spending: Annotated[
+        Path | None,
+        typer.Option("--spending", help="Spending CSV: date, category, area, amount_sek, note."),
+    ] = None,
+    scenario: Annotated[
+        Path | None,
+        typer.Option("--scenario", help="The plan's scenario TOML (budget, time zone, language)."),
+    ] = None,
+    period: Annotated[
+        str | None, typer.Option("--period", help="'interim' (1 Jan - 31 Aug) or 'year'.")
+    ] = None,
+    year: Annotated[
+        int | None,
+        typer.Option("--year", help="Year of --period (default: this year; 2025 with --demo)."),
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--start", help="First day, YYYY-MM-DD (instead of --period).")
+    ] = None,
     end: Annotated[str | None, typer.Option("--end", help="Last day, YYYY-MM-DD.")] = None,
-    plan: Annotated[Path | None, typer.Option(
-        "--plan", help="Plan output folder: footprints and corridors from plan.gpkg.")] = None,
-    grid: Annotated[bool, typer.Option(
-        "--grid", help="Square cells instead of corridors (no walk network needed).")] = False,
-    demo: Annotated[bool, typer.Option(
-        "--demo", help="The sample town's simulated installation (interim 2025).")] = False,
-    out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Output folder (default maps/<scenario name>-followup).")] = None,
+    plan: Annotated[
+        Path | None,
+        typer.Option("--plan", help="Plan output folder: footprints and corridors from plan.gpkg."),
+    ] = None,
+    grid: Annotated[
+        bool,
+        typer.Option("--grid", help="Square cells instead of corridors (no walk network needed)."),
+    ] = False,
+    demo: Annotated[
+        bool,
+        typer.Option("--demo", help="The sample town's simulated installation (interim 2025)."),
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Output folder (default maps/<scenario name>-followup)."),
+    ] = None,
 ) -> None:
     """Follow up installed cameras: effect on incidents and spending (31 Aug / year-end)."""
     with _errors():
         from siteplan import followup as fu
 
         paths = {
-            "installed": installed, "incidents": incidents, "spending": spending,
+            "installed": installed,
+            "incidents": incidents,
+            "spending": spending,
             "scenario": scenario,
         }
         if demo:
@@ -290,7 +360,8 @@ def followup_cmd(
             d, o, e = report["did"], report["odds_ratio"], report["economics"]
             irr = (
                 f"IRR {d['irr']:.2f} ({d['ci_low']:.2f}-{d['ci_high']:.2f})"
-                if d["estimable"] else "IRR n/a"
+                if d["estimable"]
+                else "IRR n/a"
             )
             console.print(
                 f"{span.start}..{span.end}: {report['installation']['n_installed']} cameras; "
@@ -301,8 +372,12 @@ def followup_cmd(
 
 @fetch_app.command("osm")
 def fetch_osm(
-    place: Annotated[str, typer.Argument(help="A place name osmnx can geocode, e.g. 'Linköping, Sweden'.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="GraphML file to write.")] = Path("data/walk.graphml"),
+    place: Annotated[
+        str, typer.Argument(help="A place name osmnx can geocode, e.g. 'Linköping, Sweden'.")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="GraphML file to write.")] = Path(
+        "data/walk.graphml"
+    ),
     crs: Annotated[str, typer.Option(help="Working CRS.")] = "EPSG:3006",
 ) -> None:
     """Download the walk network, buildings, lamps and stops of a place with osmnx."""
@@ -316,8 +391,12 @@ def fetch_osm(
 
 @fetch_app.command("gtfs")
 def fetch_gtfs(
-    operator: Annotated[str, typer.Argument(help="Trafiklab operator id, e.g. 'otraf' (Östgötatrafiken).")] = "otraf",
-    key: Annotated[str | None, typer.Option(help="Trafiklab API key (default: $TRAFIKLAB_API_KEY).")] = None,
+    operator: Annotated[
+        str, typer.Argument(help="Trafiklab operator id, e.g. 'otraf' (Östgötatrafiken).")
+    ] = "otraf",
+    key: Annotated[
+        str | None, typer.Option(help="Trafiklab API key (default: $TRAFIKLAB_API_KEY).")
+    ] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Where to write the zip.")] = None,
 ) -> None:
     """Download a regional GTFS feed from Trafiklab (GTFS Regional Static)."""

@@ -50,7 +50,12 @@ __all__ = [
 ]
 
 #: DORI pixel densities in pixels per metre (IEC EN 62676-4:2015).
-DORI_PPM: dict[str, float] = {"detect": 25.0, "observe": 62.0, "recognise": 125.0, "identify": 250.0}
+DORI_PPM: dict[str, float] = {
+    "detect": 25.0,
+    "observe": 62.0,
+    "recognise": 125.0,
+    "identify": 250.0,
+}
 
 Regime = Literal["kbl-2018", "kbl-2020", "kbl-2025"]
 Purpose = Literal["crime", "order", "accident", "trygghet"]
@@ -368,7 +373,9 @@ def _suggest(loc: tuple[Any, ...], model: type[BaseModel]) -> str:
             return ""
         ann = fields[part].annotation
         args = getattr(ann, "__args__", ())
-        target = next((a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        target = next(
+            (a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None
+        )
         if target is None:
             return ""
     names = list(getattr(target, "model_fields", {}))
@@ -393,7 +400,9 @@ def _format_errors(err: ValidationError, source: str) -> str:
     return f"{source}: {err.error_count()} problem(s) in the scenario:\n" + "\n".join(lines)
 
 
-def scenario_from_dict(data: dict[str, Any], *, base_dir: Path | None = None, source: str = "scenario") -> Scenario:
+def scenario_from_dict(
+    data: dict[str, Any], *, base_dir: Path | None = None, source: str = "scenario"
+) -> Scenario:
     """
     Validate a scenario given as a dictionary.
 

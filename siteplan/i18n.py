@@ -118,6 +118,7 @@ LABELS: dict[str, dict[str, str]] = {
     "report.by_area": {"sv": "Per prioriterat område", "en": "By priority area"},
     "report.by_legal_class": {"sv": "Per rättslig klass", "en": "By legal class"},
     "report.area": {"sv": "Område", "en": "Area"},
+    "report.no_area": {"sv": "Utanför prioriterade områden", "en": "Outside the priority areas"},
     "report.legal_class": {"sv": "Rättslig klass", "en": "Legal class"},
     "report.wording": {"sv": "Innebörd enligt regelverket", "en": "Meaning under the regime"},
     "report.frontier": {"sv": "Täckning per krona: budgetkurvan", "en": "Coverage per krona: the budget frontier"},

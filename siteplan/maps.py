@@ -19,8 +19,6 @@ import base64
 import io
 import logging
 import math
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +32,7 @@ import shapely
 from siteplan.crs import parse_crs, require_projected
 from siteplan.errors import CRSError, InputError
 from siteplan.i18n import t
+from siteplan.io._common import atomic_write
 from siteplan.legal import LEGAL_CLASSES
 from siteplan.privacy import escape
 
@@ -938,17 +937,8 @@ def save_map(m: folium.Map, path: str | Path) -> Path:
         If the map is self-contained and an asset cannot be inlined (nothing is written).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     html = m.get_root().render()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(html)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as tmp:
+        tmp.write_text(html, encoding="utf-8")
     log.info("map written to %s (%.0f kB)", path, len(html.encode("utf-8")) / 1024)
     return path

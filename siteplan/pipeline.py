@@ -152,9 +152,13 @@ def load_inputs(scenario: Scenario) -> PlanInputs:
     inp = scenario.inputs
     areas = None
     if inp.areas is not None:
-        areas = areas_io.load_areas(scenario.path(inp.areas), crs=crs, name_column=inp.areas_name_column)
+        areas = areas_io.load_areas(
+            scenario.path(inp.areas), crs=crs, name_column=inp.areas_name_column
+        )
     osm = osm_io.load_osm(scenario.path(inp.osm), crs=crs)
-    transit = gtfs_io.load_gtfs(scenario.path(inp.gtfs), crs=crs, service_date=inp.gtfs_service_date)
+    transit = gtfs_io.load_gtfs(
+        scenario.path(inp.gtfs), crs=crs, service_date=inp.gtfs_service_date
+    )
     incidents = incidents_io.load_incidents(
         scenario.path(inp.incidents),
         crs=crs,
@@ -168,8 +172,14 @@ def load_inputs(scenario: Scenario) -> PlanInputs:
     exclusion = None
     if inp.exclusion is not None:
         exclusion = areas_io.load_polygons(scenario.path(inp.exclusion), crs=crs)
-    return PlanInputs(osm=osm, transit=transit, incidents=incidents, areas=areas,
-                      installed=installed, exclusion=exclusion)
+    return PlanInputs(
+        osm=osm,
+        transit=transit,
+        incidents=incidents,
+        areas=areas,
+        installed=installed,
+        exclusion=exclusion,
+    )
 
 
 @contextmanager
@@ -274,13 +284,28 @@ def run(
     regime = scenario.legal.effective_regime
     log.info(
         "plan %s: %d cameras, %.0f SEK, %.1f%% of weighted demand covered, gap %.3f%%",
-        scenario.study_area.name, len(cameras), summary["cost_sek"],
-        100 * summary["coverage_share"], 100 * summary["solver"]["gap"],
+        scenario.study_area.name,
+        len(cameras),
+        summary["cost_sek"],
+        100 * summary["coverage_share"],
+        100 * summary["solver"]["gap"],
     )
     return PlanResult(
-        scenario=scenario, regime=regime, inputs=inputs, corridors=corr, heat=heat,
-        heat_transform=transform, evaluation=evaluation, sites=sites, problem=problem, plan=plan,
-        cameras=cameras, footprints=footprints, frontier=front, summary=summary, seconds=seconds,
+        scenario=scenario,
+        regime=regime,
+        inputs=inputs,
+        corridors=corr,
+        heat=heat,
+        heat_transform=transform,
+        evaluation=evaluation,
+        sites=sites,
+        problem=problem,
+        plan=plan,
+        cameras=cameras,
+        footprints=footprints,
+        frontier=front,
+        summary=summary,
+        seconds=seconds,
     )
 
 
@@ -329,8 +354,12 @@ def _cameras(
     ).set_index("camera_id")
     # Shared site cost is charged to the first camera at each site, so the column sums to the plan.
     first = ~cams["site_id"].duplicated()
-    cams.loc[first, "total_cost_sek"] += sites["site_cost_sek"].loc[cams.loc[first, "site_id"]].to_numpy()
-    cams.loc[first, "capex_sek"] += sites["site_cost_sek"].loc[cams.loc[first, "site_id"]].to_numpy()
+    cams.loc[first, "total_cost_sek"] += (
+        sites["site_cost_sek"].loc[cams.loc[first, "site_id"]].to_numpy()
+    )
+    cams.loc[first, "capex_sek"] += (
+        sites["site_cost_sek"].loc[cams.loc[first, "site_id"]].to_numpy()
+    )
     foot = gpd.GeoDataFrame(
         cams.drop(columns="geometry").assign(geometry=opts.geometry.to_numpy()),
         geometry="geometry",
@@ -339,7 +368,9 @@ def _cameras(
     return cams, foot
 
 
-def _covered_share(problem: PlacementProblem, plan: placement.CameraPlacement, index: pd.Index) -> pd.Series:
+def _covered_share(
+    problem: PlacementProblem, plan: placement.CameraPlacement, index: pd.Index
+) -> pd.Series:
     dem = problem.demand
     w = dem["weight"].to_numpy(dtype=float)
     cov = np.asarray(plan.covered_, dtype=bool)
@@ -399,9 +430,11 @@ def summarise(
     step = scenario.coverage.sample_step_m
     demand_total = float(w.sum())
     demand_covered = float(w[cov].sum())
-    covered_length = float(
-        (corridors["covered_share"] * corridors["length_m"]).sum()
-    ) if "covered_share" in corridors else float(cov.sum() * step)
+    covered_length = (
+        float((corridors["covered_share"] * corridors["length_m"]).sum())
+        if "covered_share" in corridors
+        else float(cov.sum() * step)
+    )
     ev = evaluation.copy()
     return {
         "scenario": scenario.study_area.name,

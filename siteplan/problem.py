@@ -96,7 +96,8 @@ class PlacementProblem:
             raise InputError(msg)
         unknown_sites = set(self.options["site_id"]) - set(self.sites.index)
         if unknown_sites:
-            msg = f"options refer to {len(unknown_sites)} unknown site ids, e.g. {sorted(unknown_sites)[:3]}."
+            example = sorted(unknown_sites)[:3]
+            msg = f"options refer to {len(unknown_sites)} unknown site ids, e.g. {example}."
             raise InputError(msg)
 
     @property

@@ -35,8 +35,23 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 CAMERA_CSV_COLUMNS = (
-    "camera_id", "site_id", "x", "y", "lon", "lat", "azimuth_deg", "hfov_deg", "range_m", "model",
-    "mount", "legal_class", "purpose", "area", "capex_sek", "opex_sek_per_year", "total_cost_sek",
+    "camera_id",
+    "site_id",
+    "x",
+    "y",
+    "lon",
+    "lat",
+    "azimuth_deg",
+    "hfov_deg",
+    "range_m",
+    "model",
+    "mount",
+    "legal_class",
+    "purpose",
+    "area",
+    "capex_sek",
+    "opex_sek_per_year",
+    "total_cost_sek",
     "covered_demand",
 )
 
@@ -66,7 +81,9 @@ def _clean(obj: Any) -> Any:
 
 def write_summary(summary: dict[str, Any], path: Path) -> Path:
     """Write ``summary.json`` (strict JSON, UTF-8, sorted keys)."""
-    text = json.dumps(_clean(summary), indent=2, ensure_ascii=False, default=_json_default, sort_keys=True)
+    text = json.dumps(
+        _clean(summary), indent=2, ensure_ascii=False, default=_json_default, sort_keys=True
+    )
     path.write_text(text + "\n", encoding="utf-8")
     return path
 
@@ -74,7 +91,9 @@ def write_summary(summary: dict[str, Any], path: Path) -> Path:
 def write_cameras_csv(cameras: gpd.GeoDataFrame, path: Path) -> Path:
     """Write ``cameras.csv`` with the documented columns, in camera-id order."""
     frame = cameras.reset_index()
-    frame[list(CAMERA_CSV_COLUMNS)].sort_values("camera_id").to_csv(path, index=False, float_format="%.6f")
+    frame[list(CAMERA_CSV_COLUMNS)].sort_values("camera_id").to_csv(
+        path, index=False, float_format="%.6f"
+    )
     return path
 
 
@@ -86,12 +105,16 @@ def _gpkg_safe(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             continue
         if out[col].dtype == object:
             out[col] = out[col].map(
-                lambda v: "; ".join(map(str, v)) if isinstance(v, list | tuple | set | frozenset) else v
+                lambda v: (
+                    "; ".join(map(str, v)) if isinstance(v, list | tuple | set | frozenset) else v
+                )
             )
     return out
 
 
-def write_geopackage(result: PlanResult, path: Path, *, masking: gpd.GeoDataFrame | None = None) -> Path:
+def write_geopackage(
+    result: PlanResult, path: Path, *, masking: gpd.GeoDataFrame | None = None
+) -> Path:
     """
     Write ``plan.gpkg`` with the layers a planner opens in QGIS.
 
@@ -116,6 +139,11 @@ def write_geopackage(result: PlanResult, path: Path, *, masking: gpd.GeoDataFram
         frame = _gpkg_safe(layer.reset_index())
         frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
     return path
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts with missing values as None (NaN is truthy in templates)."""
+    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
 
 
 def _png(fig: Any) -> str:
@@ -181,12 +209,16 @@ def render_report(result: PlanResult, *, procurement: pd.DataFrame | None = None
     top = (
         corr.sort_values(["score", "length_m"], ascending=[False, False])
         .head(20)
-        .reset_index()[["corridor_id", "name", "area", "legal_class", "score", *comp_cols, "covered_share"]]
+        .reset_index()[
+            ["corridor_id", "name", "area", "legal_class", "score", *comp_cols, "covered_share"]
+        ]
     )
     ev = result.evaluation
     summary = result.summary
     regime = result.regime
-    wording = {cls: legal.wording(regime, cls) for cls in ("stop_area", "stop_area_borderline", "general")}
+    wording = {
+        cls: legal.wording(regime, cls) for cls in ("stop_area", "stop_area_borderline", "general")
+    }
     html = env.get_template("report.html.j2").render(
         lang=lang,
         s=summary,
@@ -194,16 +226,16 @@ def render_report(result: PlanResult, *, procurement: pd.DataFrame | None = None
         fictional=sc.study_area.fictional,
         generated=dt.date.today().isoformat(),
         frontier_png=frontier_chart(result.frontier, budget_sek=sc.budget.total_sek, lang=lang),
-        frontier=result.frontier.to_dict(orient="records") if not result.frontier.empty else [],
-        top=top.to_dict(orient="records"),
+        frontier=_records(result.frontier),
+        top=_records(top),
         comp_cols=comp_cols,
-        cameras=result.cameras.reset_index().to_dict(orient="records"),
-        evaluation=ev.to_dict(orient="records"),
+        cameras=_records(pd.DataFrame(result.cameras.drop(columns="geometry")).reset_index()),
+        evaluation=_records(ev),
         cut_date=str(ev.attrs.get("cut_date", summary.get("evaluation_cut_date", ""))),
         wording=wording,
         legal=sc.legal,
         privacy=sc.privacy,
-        procurement=None if procurement is None else procurement.to_dict(orient="records"),
+        procurement=None if procurement is None else _records(procurement),
     )
     return html
 
@@ -252,6 +284,9 @@ def write_all(
     out_dir = Path(out_dir).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; outputs are meant to be shared
     try:
         extras = _extras(result, tmp, phase=phase)
         write_summary(result.summary, tmp / "summary.json")
@@ -260,7 +295,9 @@ def write_all(
         write_geotiff(
             tmp / "heat.tif", result.heat, result.heat_transform, result.scenario.study_area.crs
         )
-        sc_flag = result.scenario.output.self_contained if self_contained is None else self_contained
+        sc_flag = (
+            result.scenario.output.self_contained if self_contained is None else self_contained
+        )
         maps.save_map(maps.plan_map(result, self_contained=sc_flag), tmp / "map.html")
         report = render_report(result, procurement=extras.get("procurement"))
         (tmp / "report.html").write_text(report, encoding="utf-8")

@@ -18,11 +18,34 @@ from siteplan.cli import app
 
 runner = CliRunner()
 
-OUTPUTS = ("map.html", "report.html", "plan.gpkg", "heat.tif", "cameras.csv", "summary.json",
-           "register.csv", "procurement.csv")
+OUTPUTS = (
+    "map.html",
+    "report.html",
+    "plan.gpkg",
+    "heat.tif",
+    "cameras.csv",
+    "summary.json",
+    "register.csv",
+    "procurement.csv",
+)
 CAMERA_COLUMNS = [
-    "camera_id", "site_id", "x", "y", "lon", "lat", "azimuth_deg", "hfov_deg", "range_m", "model",
-    "mount", "legal_class", "purpose", "area", "capex_sek", "opex_sek_per_year", "total_cost_sek",
+    "camera_id",
+    "site_id",
+    "x",
+    "y",
+    "lon",
+    "lat",
+    "azimuth_deg",
+    "hfov_deg",
+    "range_m",
+    "model",
+    "mount",
+    "legal_class",
+    "purpose",
+    "area",
+    "capex_sek",
+    "opex_sek_per_year",
+    "total_cost_sek",
     "covered_demand",
 ]
 
@@ -63,8 +86,12 @@ def test_summary_is_within_budget_with_a_proven_gap(summary: dict) -> None:
     for group in ("by_area", "by_legal_class"):
         parts = summary[group]
         assert sum(g["n_cameras"] for g in parts.values()) == summary["n_cameras"]
-        assert sum(g["demand_total"] for g in parts.values()) == pytest.approx(summary["demand_total"])
-        assert sum(g["demand_covered"] for g in parts.values()) == pytest.approx(summary["demand_covered"])
+        assert sum(g["demand_total"] for g in parts.values()) == pytest.approx(
+            summary["demand_total"]
+        )
+        assert sum(g["demand_covered"] for g in parts.values()) == pytest.approx(
+            summary["demand_covered"]
+        )
     assert set(summary["by_area"]) >= {"City", "Norrby", "Västerby", "Söderby"}
 
 
@@ -96,7 +123,15 @@ def test_cameras_csv_matches_summary(demo_out: Path, summary: dict) -> None:
 def test_covered_demand_reproducible_from_geopackage(demo_out: Path, summary: dict) -> None:
     gpkg = demo_out / "plan.gpkg"
     layers = {name for name, _ in pyogrio.list_layers(gpkg)}
-    assert {"corridors", "stops", "routes", "areas", "cameras", "footprints", "candidates"} <= layers
+    assert {
+        "corridors",
+        "stops",
+        "routes",
+        "areas",
+        "cameras",
+        "footprints",
+        "candidates",
+    } <= layers
     feet = gpd.read_file(gpkg, layer="footprints")
     demand = gpd.read_file(gpkg, layer="demand")
     seen = demand.sindex.query(feet.geometry, predicate="intersects")[1]
@@ -117,7 +152,9 @@ def test_heat_raster_is_georeferenced(demo_out: Path) -> None:
 
 def test_shared_outputs_hold_no_single_incident(demo_out: Path) -> None:
     incidents = pd.read_csv(Path(__file__).resolve().parents[1] / "data/sample/incidents.csv")
-    html = (demo_out / "map.html").read_text("utf-8") + (demo_out / "report.html").read_text("utf-8")
+    html = (demo_out / "map.html").read_text("utf-8") + (demo_out / "report.html").read_text(
+        "utf-8"
+    )
     # No incident coordinate (6 decimals as in the file) appears in the shared HTML.
     for lat, lon in incidents[["lat", "lon"]].head(200).itertuples(index=False):
         assert f"{lon:.6f}" not in html or f"{lat:.6f}" not in html
@@ -162,9 +199,11 @@ def test_bad_scenario_lists_every_problem_with_exit_code_2(tmp_path: Path) -> No
     assert res.exit_code == 2, res.output
     out = " ".join(res.output.split())
     assert "3 problem(s)" in out
-    assert "study_area.crs" in out and "geographic" in out
+    assert "study_area.crs" in out
+    assert "geographic" in out
     assert "budget.total_sek" in out
-    assert "legal.stop_area_radius" in out and "did you mean stop_area_radius_m" in out
+    assert "legal.stop_area_radius" in out
+    assert "did you mean stop_area_radius_m" in out
     assert "Traceback" not in res.output
 
 

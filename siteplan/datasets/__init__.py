@@ -48,7 +48,8 @@ def get_path(name: str) -> Path:
     if not path.exists():
         msg = (
             f"{path}: sample file missing. siteplan is meant to be installed from its source "
-            "checkout (`pip install -e .`); regenerate with `python -m siteplan.datasets.build_sample`."
+            "checkout (`pip install -e .`); regenerate with "
+            "`python -m siteplan.datasets.build_sample`."
         )
         raise SourceUnavailableError(msg)
     return path

@@ -51,8 +51,8 @@ def load_installed_cameras(path: str | Path, *, crs: str = "EPSG:3006") -> gpd.G
             gdf = gpd.GeoDataFrame(frame, geometry=geom, crs="EPSG:4326")
         else:
             msg = (
-                f"{path}: no coordinate columns; found {list(frame.columns)}. Add `x`,`y` (in {crs}) "
-                "or `lon`,`lat` (WGS 84) columns."
+                f"{path}: no coordinate columns; found {list(frame.columns)}. Add `x`,`y` "
+                f"(in {crs}) or `lon`,`lat` (WGS 84) columns."
             )
             raise InputError(msg)
     else:
@@ -60,12 +60,17 @@ def load_installed_cameras(path: str | Path, *, crs: str = "EPSG:3006") -> gpd.G
     missing = [c for c in _REQUIRED if c not in gdf.columns]
     if missing:
         hints = "; ".join(f"{c}{did_you_mean(c, list(gdf.columns))}" for c in missing)
-        msg = f"{path}: missing column(s) {missing} ({hints}). Each installed camera needs its model and azimuth."
+        msg = (
+            f"{path}: missing column(s) {missing} ({hints}). "
+            "Each installed camera needs its model and azimuth."
+        )
         raise InputError(msg)
     bad = gdf.geometry.isna() | gdf.geometry.is_empty
     if bad.any():
         rows = [int(i) + 2 for i in bad.to_numpy().nonzero()[0][:5]]
-        msg = f"{path}: {int(bad.sum())} camera(s) without coordinates, first at data row(s) {rows}."
+        msg = (
+            f"{path}: {int(bad.sum())} camera(s) without coordinates, first at data row(s) {rows}."
+        )
         raise InputError(msg)
     gdf = to_working_crs(gdf, crs, source=str(path))
     if "camera_id" not in gdf.columns:

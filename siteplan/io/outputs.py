@@ -37,10 +37,15 @@ def read_plan_row(out_dir: str | Path, item_id: str) -> tuple[str, dict[str, Any
     """
     path = Path(out_dir) / "plan.gpkg"
     if not path.is_file():
-        msg = f"{path}: not found. Run `siteplan plan SCENARIO --out {out_dir}` (or `siteplan demo`) first."
+        msg = (
+            f"{path}: not found. Run `siteplan plan SCENARIO --out {out_dir}` "
+            "(or `siteplan demo`) first."
+        )
         raise SourceUnavailableError(msg)
     for layer, key in (("cameras", "camera_id"), ("corridors", "corridor_id")):
-        frame = pyogrio.read_dataframe(path, layer=layer, where=f"{key} = '{item_id.replace(chr(39), '')}'")
+        frame = pyogrio.read_dataframe(
+            path, layer=layer, where=f"{key} = '{item_id.replace(chr(39), '')}'"
+        )
         if len(frame):
             return layer, frame.iloc[0].to_dict()
     msg = (
