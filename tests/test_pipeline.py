@@ -157,7 +157,7 @@ def test_shared_outputs_hold_no_single_incident(demo_out: Path) -> None:
     html = (demo_out / "map.html").read_text("utf-8") + (demo_out / "report.html").read_text("utf-8")
     # Every point feature in the shared HTML is a stop or a camera: 80 stops + the cameras.
     points = re.findall(
-        r'"type":\s*"Point",\s*"coordinates":\s*\[\s*(-?\d+\.\d+)\s*,\s*(-?\d+\.\d+)', html
+        r'"coordinates":\s*\[\s*(-?\d+\.\d+)\s*,\s*(-?\d+\.\d+)\s*\],\s*"type":\s*"Point"', html
     )
     n_cameras = len(pd.read_csv(demo_out / "cameras.csv"))
     assert len(points) == 80 + n_cameras
