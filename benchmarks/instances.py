@@ -62,19 +62,28 @@ def _grid(n_demand: int, step_m: float, spacing_m: float) -> tuple[float, int]:
 
 
 def _on_streets(
-    rng: np.random.Generator, n: int, side_m: float, n_streets: int, spacing_m: float,
-    offsets: np.ndarray, lateral_m: float,
+    rng: np.random.Generator,
+    n: int,
+    side_m: float,
+    n_streets: int,
+    spacing_m: float,
+    offsets: np.ndarray,
+    lateral_m: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Random points on the street grid: (xy, orientation 0=east-west 1=north-south, street)."""
     orient = rng.integers(0, 2, n)
     street = rng.integers(0, n_streets, n)
     along = rng.uniform(0, side_m, n)
-    across = (street + 0.5) * spacing_m + offsets[orient, street] + rng.uniform(-1, 1, n) * lateral_m
+    across = (
+        (street + 0.5) * spacing_m + offsets[orient, street] + rng.uniform(-1, 1, n) * lateral_m
+    )
     xy = np.where(orient[:, None] == 0, np.c_[along, across], np.c_[across, along])
     return xy, orient, street
 
 
-def _junction(xy: np.ndarray, spacing_m: float, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _junction(
+    xy: np.ndarray, spacing_m: float, offsets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Nearest junction (street index east-west, north-south) and the distance to it."""
     n_streets = offsets.shape[1]
     ix = np.clip(np.floor(xy[:, 0] / spacing_m).astype(int), 0, n_streets - 1)  # north-south street
@@ -84,7 +93,9 @@ def _junction(xy: np.ndarray, spacing_m: float, offsets: np.ndarray) -> tuple[np
     return ix * n_streets + iy, np.hypot(xy[:, 0] - jx, xy[:, 1] - jy)
 
 
-def _wedges(xy: np.ndarray, azimuth_deg: np.ndarray, hfov_deg: np.ndarray, range_m: np.ndarray) -> np.ndarray:
+def _wedges(
+    xy: np.ndarray, azimuth_deg: np.ndarray, hfov_deg: np.ndarray, range_m: np.ndarray
+) -> np.ndarray:
     """Wedge polygons (apex + 7 arc points), vectorised."""
     t = np.linspace(-0.5, 0.5, 7)
     ang = np.radians(azimuth_deg[:, None] + t[None, :] * hfov_deg[:, None])
@@ -160,13 +171,17 @@ def make_instance(
     model_idx = rng.choice(len(CATALOGUE), n_poles, p=[0.6, 0.25, 0.15])
     hfov = np.array([c[1] for c in CATALOGUE])[model_idx]
     rng_m = np.array([c[2] for c in CATALOGUE])[model_idx]
-    azimuth = (np.arange(headings)[None, :] * 360.0 / headings + rng.uniform(-10, 10, (n_poles, 1))) % 360
+    azimuth = (
+        np.arange(headings)[None, :] * 360.0 / headings + rng.uniform(-10, 10, (n_poles, 1))
+    ) % 360
     reach = np.repeat(rng_m[:, None], headings, axis=1)
     blocked = rng.random((n_poles, headings)) < blocked_share
     reach = np.where(blocked, reach * rng.uniform(0.05, 0.5, (n_poles, headings)), reach)
 
     # Pole-point pairs within the longest range, then the wedge and line-of-sight tests.
-    pairs = cKDTree(pxy).sparse_distance_matrix(cKDTree(dxy), float(rng_m.max()), output_type="ndarray")
+    pairs = cKDTree(pxy).sparse_distance_matrix(
+        cKDTree(dxy), float(rng_m.max()), output_type="ndarray"
+    )
     pi, dj, dist = pairs["i"].astype(np.int64), pairs["j"].astype(np.int64), pairs["v"]
     pj, pjd = _junction(pxy, spacing_m, offsets)
     dju, djd = _junction(dxy, spacing_m, offsets)
@@ -201,7 +216,9 @@ def make_instance(
 
     sxy, _, _ = _on_streets(rng, max(1, n_poles // 8), side_m, n_streets, spacing_m, offsets, 5.0)
     stop_dist, _ = cKDTree(sxy).query(pxy)
-    legal = np.where(stop_dist <= 25, "stop_area", np.where(stop_dist <= 40, "stop_area_borderline", "general"))
+    legal = np.where(
+        stop_dist <= 25, "stop_area", np.where(stop_dist <= 40, "stop_area_borderline", "general")
+    )
 
     mount = rng.choice(list(MOUNT_SEK), n_poles, p=[0.6, 0.3, 0.1])
     site_ids = np.array([f"P{i:06d}" for i in range(n_poles)], dtype=object)
@@ -209,7 +226,9 @@ def make_instance(
     sites = gpd.GeoDataFrame(
         {
             "mount": mount,
-            "source": np.where(mount == "lamp_post", "lamp", np.where(mount == "facade", "facade", "spacing")),
+            "source": np.where(
+                mount == "lamp_post", "lamp", np.where(mount == "facade", "facade", "spacing")
+            ),
             "area": pole_area,
             "legal_class": legal,
             "site_cost_sek": np.array([MOUNT_SEK[m] for m in mount]) + CONNECTIVITY_SEK,
@@ -243,7 +262,10 @@ def make_instance(
     )
     demand = gpd.GeoDataFrame(
         {
-            "corridor_id": [f"C{o}-{s}-{int(a // 50)}" for o, s, a in zip(dor, dst, np.where(dor == 0, dxy[:, 0], dxy[:, 1]), strict=True)],
+            "corridor_id": [
+                f"C{o}-{s}-{int(a // 50)}"
+                for o, s, a in zip(dor, dst, np.where(dor == 0, dxy[:, 0], dxy[:, 1]), strict=True)
+            ],
             "weight": weight,
             "area": area_of(dxy),
             "legal_class": "general",
@@ -268,30 +290,60 @@ class SpoptInstance:
 
 
 def coverage_problem_from_cost_matrix(
-    cost_matrix: np.ndarray, weights: np.ndarray, service_radius_m: float, *, cost_sek: float,
-    demand_xy: np.ndarray, site_xy: np.ndarray,
+    cost_matrix: np.ndarray,
+    weights: np.ndarray,
+    service_radius_m: float,
+    *,
+    cost_sek: float,
+    demand_xy: np.ndarray,
+    site_xy: np.ndarray,
 ) -> PlacementProblem:
     """Our PlacementProblem from spopt's inputs: one 360-degree option per site, uniform cost."""
     n_dem, n_sites = cost_matrix.shape
-    coverage = sp.csr_matrix(cost_matrix.T <= service_radius_m)
+    within = cost_matrix <= service_radius_m  # demand x sites
+    coverage = sp.csr_matrix(within.T)
     ids = np.array([f"S{i:05d}" for i in range(n_sites)], dtype=object)
     pts = gpd.points_from_xy(site_xy[:, 0], site_xy[:, 1])
     sites = gpd.GeoDataFrame(
-        {"mount": "lamp_post", "source": "lamp", "area": None, "legal_class": "general",
-         "site_cost_sek": 0.0},
-        geometry=pts, crs=CRS, index=pd.Index(ids, name="site_id"),
+        {
+            "mount": "lamp_post",
+            "source": "lamp",
+            "area": None,
+            "legal_class": "general",
+            "site_cost_sek": 0.0,
+        },
+        geometry=pts,
+        crs=CRS,
+        index=pd.Index(ids, name="site_id"),
     )
     options = gpd.GeoDataFrame(
-        {"site_id": ids, "slot_id": ids, "model": "dome-360", "azimuth_deg": np.nan,
-         "hfov_deg": 360.0, "range_m": service_radius_m, "mount": "lamp_post",
-         "legal_class": "general", "area": None, "capex_sek": cost_sek, "opex_sek_per_year": 0.0,
-         "cost_sek": cost_sek},
-        geometry=pts, crs=CRS, index=pd.Index(ids, name="option_id"),
+        {
+            "site_id": ids,
+            "slot_id": ids,
+            "model": "dome-360",
+            "azimuth_deg": np.nan,
+            "hfov_deg": 360.0,
+            "range_m": service_radius_m,
+            "mount": "lamp_post",
+            "legal_class": "general",
+            "area": None,
+            "capex_sek": cost_sek,
+            "opex_sek_per_year": 0.0,
+            "cost_sek": cost_sek,
+        },
+        geometry=pts,
+        crs=CRS,
+        index=pd.Index(ids, name="option_id"),
     )
     demand = gpd.GeoDataFrame(
-        {"corridor_id": None, "weight": np.asarray(weights, dtype=float), "area": None,
-         "legal_class": "general"},
-        geometry=gpd.points_from_xy(demand_xy[:, 0], demand_xy[:, 1]), crs=CRS,
+        {
+            "corridor_id": None,
+            "weight": np.asarray(weights, dtype=float),
+            "area": None,
+            "legal_class": "general",
+        },
+        geometry=gpd.points_from_xy(demand_xy[:, 0], demand_xy[:, 1]),
+        crs=CRS,
         index=pd.Index(np.arange(n_dem), name="demand_id"),
     )
     return PlacementProblem(options=options, sites=sites, demand=demand, coverage=coverage)

@@ -152,7 +152,7 @@ def _run_and_write(
         written = reports.write_all(result, out_dir, self_contained=self_contained, phase=phase)
         progress.update(task, completed=1)
     if not _STATE["quiet"]:
-        _print_summary(result.summary, lang, written)
+        _print_summary(result.summary, lang, written, counts=result.inputs.counts())
     return written
 
 
@@ -161,10 +161,14 @@ def _sek(value: float, lang: str) -> str:
     return f"{value:,.0f}".replace(",", "\u00a0") + " kr" if lang == "sv" else f"{value:,.0f} SEK"
 
 
-def _print_summary(summary: dict[str, Any], lang: str, out_dir: Path) -> None:
+def _print_summary(
+    summary: dict[str, Any], lang: str, out_dir: Path, *, counts: dict[str, int]
+) -> None:
     table = Table(title=_label("cli.summary_title", lang, "Plan summary"), show_header=False)
     s = summary
+    inputs = ", ".join(f"{n:,} {_label(f'cli.count.{k}', lang, k)}" for k, n in counts.items())
     rows = [
+        (_label("cli.inputs", lang, "Inputs"), inputs),
         (
             _label("cli.cameras", lang, "Cameras"),
             f"{s['n_cameras']} ({s['n_sites']} {_label('report.sites', lang, 'sites')})",

@@ -14,18 +14,21 @@ How it is solved, and why every plan states a proven optimality gap:
 2. **Greedy.** Lazy greedy (CELF, Leskovec et al. 2007) by gain per krona, counting the shared
    site cost while the site is closed, plus the best single camera (Khuller, Moss & Naor 1999),
    then a swap local search (remove one camera, add another, refill the budget).
-3. **Bound.** A Lagrangian relaxation of the coverage constraints (Galvão & ReVelle 1996):
+3. **Bound.** The Lagrangian relaxation of the coverage constraints (Galvão & ReVelle 1996):
    multipliers ``lambda_j`` on ``z_j <= sum x_o``; the subproblem is a knapsack with site costs
    and one option per slot whose LP value, minimised over the budget multiplier, is computed
-   exactly; subgradient steps (Polyak, greedy objective as target). Any multipliers give a valid
-   upper bound, so the bound is always proven. The LP relaxation (:func:`lp_bound`; dual
-   simplex, or interior point without crossover) is the alternative, tried first up to a size;
-   its duals are re-evaluated the same way, so it is proven too. The tighter bound is kept.
+   exactly. Any multipliers give a valid upper bound. They come from the LP relaxation (dual
+   simplex and interior point without crossover, run side by side; its duals are re-evaluated,
+   so an inexact or early-stopped LP still gives a proven bound), or, for very large instances
+   or when the LP stops short, from subgradient steps (Polyak, best plan as target). The tighter
+   bound is kept.
 4. **Better plan.** A MILP restricted to the options the relaxation uses (the LP's support, or
-   the subgradient's averaged choices) plus the greedy plan: a large improvement in little time.
+   the subgradient's averaged choices), the greedy plan, and the options that look best when
+   forced in: a large improvement in little time (RINS-like).
 5. **Exact.** Options whose Lagrangian bound when forced in is below the best plan are fixed
    out (reduced-cost fixing); when the rest is small enough, a MILP built in sparse form and
-   solved by HiGHS (warm-started, time limit, relative gap) closes the gap.
+   solved by HiGHS (warm-started, time limit, relative gap) closes the gap: every plan better
+   than the incumbent lies in what is left, so its bound holds for the whole problem.
 
 ``method="auto"`` runs all of this and reports the best plan and the tightest bound;
 ``"milp"`` solves the reduced MILP directly; ``"greedy"`` stops after steps 1-3.
@@ -37,6 +40,7 @@ import contextlib
 import heapq
 import logging
 import math
+import numbers
 import os
 import threading
 import time
@@ -73,8 +77,18 @@ _MILP_MAX_SIZE = 150_000
 # go straight to the Lagrangian subgradient (anytime; no model to build).
 _LP_MAX_NNZ = 2_000_000
 _RESULTS = (
-    "selected_", "sites_", "objective_", "bound_", "gap_", "status_", "method_", "seconds_",
-    "cost_sek_", "greedy_objective_", "covered_", "reduction_",
+    "selected_",
+    "sites_",
+    "objective_",
+    "bound_",
+    "gap_",
+    "status_",
+    "method_",
+    "seconds_",
+    "cost_sek_",
+    "greedy_objective_",
+    "covered_",
+    "reduction_",
 )
 
 
@@ -134,7 +148,9 @@ class _Inst:
     def area_ok(self, sel: np.ndarray) -> bool:
         """True if `sel` meets every per-area minimum."""
         if (self.count_need > 0).any():
-            got = np.bincount(self.opt_area[sel][self.opt_area[sel] >= 0], minlength=len(self.area_names))
+            got = np.bincount(
+                self.opt_area[sel][self.opt_area[sel] >= 0], minlength=len(self.area_names)
+            )
             if (got < self.count_need).any():
                 return False
         if len(self.share_need):
@@ -187,8 +203,12 @@ def _merge_columns(cover: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _dominated(
-    cover: sp.csr_matrix, cost: np.ndarray, profit: np.ndarray, slot: np.ndarray,
-    area: np.ndarray | None, strict_profit: bool,
+    cover: sp.csr_matrix,
+    cost: np.ndarray,
+    profit: np.ndarray,
+    slot: np.ndarray,
+    area: np.ndarray | None,
+    strict_profit: bool,
 ) -> np.ndarray:
     """
     Options dominated by another option in the same slot.
@@ -211,7 +231,9 @@ def _dominated(
     if area is not None:
         keep &= area[r] == area[c]
     r, c = r[keep], c[keep]
-    better = (cost[c] < cost[r] - _TOL) | (deg[c] > deg[r]) | (profit[c] > profit[r] + _TOL) | (c < r)
+    better = (
+        (cost[c] < cost[r] - _TOL) | (deg[c] > deg[r]) | (profit[c] > profit[r] + _TOL) | (c < r)
+    )
     out[r[better]] = True
     # Options with nothing to cover are dominated by not choosing them.
     out |= (deg == 0) & (profit <= _TOL)
@@ -246,7 +268,9 @@ def _compress(
         live = cls_of >= 0
         weight = np.bincount(cls_of[live], weights=weight[live], minlength=len(rep))
         if share_cls.shape[0]:
-            share_cls = np.stack([np.bincount(cls_of[live], weights=s[live], minlength=len(rep)) for s in share_cls])
+            share_cls = np.stack(
+                [np.bincount(cls_of[live], weights=s[live], minlength=len(rep)) for s in share_cls]
+            )
         else:
             share_cls = np.zeros((0, len(rep)))
         cover = cover[:, rep].tocsr()
@@ -279,7 +303,13 @@ def _compress(
 
     useful = (np.diff(cover.indptr) > 0) | (profit > _TOL) | keep_area
     if not useful.all():
-        cover, profit, cost, site, slot = cover[useful], profit[useful], cost[useful], site[useful], slot[useful]
+        cover, profit, cost, site, slot = (
+            cover[useful],
+            profit[useful],
+            cost[useful],
+            site[useful],
+            slot[useful],
+        )
         opt_pos, opt_area, share_opt = opt_pos[useful], opt_area[useful], share_opt[:, useful]
         cols_deg = np.diff(cover.tocsc().indptr)
         live = np.flatnonzero(cols_deg > 0)
@@ -288,8 +318,10 @@ def _compress(
     # Renumber sites and slots; sort options by (site, slot).
     site_u, site_code = np.unique(site, return_inverse=True)
     site_cost = site_cost[site_u].astype(float)
-    slot_u, slot_code = np.unique(slot, return_inverse=True)
-    n_slot_site = np.bincount(site_code[np.unique(slot_code, return_index=True)[1]], minlength=len(site_u))
+    slot_code = np.unique(slot, return_inverse=True)[1]
+    n_slot_site = np.bincount(
+        site_code[np.unique(slot_code, return_index=True)[1]], minlength=len(site_u)
+    )
     fold = (n_slot_site == 1) & (site_cost > 0)
     cost = cost + np.where(fold[site_code], site_cost[site_code], 0.0)
     site_cost = np.where(fold, 0.0, site_cost)
@@ -304,7 +336,11 @@ def _compress(
     site_sorted = site_code[order]
     slot_start = np.flatnonzero(runs) if len(order) else np.zeros(0, int)
     slot_site = site_sorted[slot_start]
-    site_slot_start = np.flatnonzero(np.r_[True, slot_site[1:] != slot_site[:-1]]) if len(slot_start) else np.zeros(0, int)
+    site_slot_start = (
+        np.flatnonzero(np.r_[True, slot_site[1:] != slot_site[:-1]])
+        if len(slot_start)
+        else np.zeros(0, int)
+    )
     # Sites without options keep their code but have no slots; drop them from the site table.
     used_sites, site_final = np.unique(site_sorted, return_inverse=True)
     return _Inst(
@@ -368,7 +404,9 @@ class _Reduction:
 
 def _area_codes(values: pd.Series, names: Sequence[str]) -> np.ndarray:
     lookup = {name: k for k, name in enumerate(names)}
-    return np.array([lookup.get(v, -1) if isinstance(v, str) else -1 for v in values], dtype=np.int64)
+    return np.array(
+        [lookup.get(v, -1) if isinstance(v, str) else -1 for v in values], dtype=np.int64
+    )
 
 
 def _reduce(
@@ -390,35 +428,50 @@ def _reduce(
     weight = problem.weights
     if not np.isfinite(weight).all() or (weight < 0).any():
         bad = int((~np.isfinite(weight) | (weight < 0)).sum())
-        msg = (f"demand column 'weight' has {bad} negative or missing values; weights must be "
-               f">= 0. Fix the demand layer (or the scoring step that built it).")
+        msg = (
+            f"demand column 'weight' has {bad} negative or missing values; weights must be "
+            f">= 0. Fix the demand layer (or the scoring step that built it)."
+        )
         raise InputError(msg)
     cost = problem.option_cost_sek
     site = problem.site_index
     site_cost = problem.site_cost_sek
-    if not (np.isfinite(cost).all() and np.isfinite(site_cost).all()) or (cost < 0).any() or (site_cost < 0).any():
-        msg = ("options 'cost_sek' or sites 'site_cost_sek' has negative or missing values; "
-               "costs must be >= 0 SEK.")
+    if (
+        not (np.isfinite(cost).all() and np.isfinite(site_cost).all())
+        or (cost < 0).any()
+        or (site_cost < 0).any()
+    ):
+        msg = (
+            "options 'cost_sek' or sites 'site_cost_sek' has negative or missing values; "
+            "costs must be >= 0 SEK."
+        )
         raise InputError(msg)
     slot = problem.slot_codes()
     # A slot is one camera position, so it belongs to one site.
     slot_sites = pd.DataFrame({"slot": slot, "site": site}).drop_duplicates()
     if slot_sites["slot"].duplicated().any():
-        bad_slot = options["slot_id"].iloc[int(np.flatnonzero(slot == slot_sites.loc[slot_sites["slot"].duplicated(), "slot"].iloc[0])[0])]
-        msg = (f"options: slot_id {bad_slot!r} spans several site_id values; a slot is one camera "
-               f"position at one site. Give each site its own slot ids.")
+        dup = slot_sites.loc[slot_sites["slot"].duplicated(), "slot"].iloc[0]
+        bad_slot = options["slot_id"].iloc[int(np.argmax(slot == dup))]
+        msg = (
+            f"options: slot_id {bad_slot!r} spans several site_id values; a slot is one camera "
+            f"position at one site. Give each site its own slot ids."
+        )
         raise InputError(msg)
 
     fixed_set, excluded_set = set(problem.fixed), set(problem.excluded)
     unknown = sorted((fixed_set | excluded_set) - set(ids))
     if unknown:
-        msg = (f"fixed/excluded name {len(unknown)} option ids that are not in options, e.g. "
-               f"{unknown[:3]}. Use ids from the options index (option_id).")
+        msg = (
+            f"fixed/excluded name {len(unknown)} option ids that are not in options, e.g. "
+            f"{unknown[:3]}. Use ids from the options index (option_id)."
+        )
         raise InputError(msg)
     both = sorted(fixed_set & excluded_set)
     if both:
-        msg = (f"{len(both)} options are both fixed (installed) and excluded, e.g. {both[:3]}; "
-               f"remove them from one of the two lists.")
+        msg = (
+            f"{len(both)} options are both fixed (installed) and excluded, e.g. {both[:3]}; "
+            f"remove them from one of the two lists."
+        )
         raise InputError(msg)
     is_fixed = ids.isin(list(fixed_set))
     fixed_pos = np.flatnonzero(is_fixed)
@@ -429,8 +482,11 @@ def _reduce(
     fixed_sites = np.unique(site[fixed_pos])
     fixed_cost = float(cost[fixed_pos].sum() + site_cost[fixed_sites].sum())
     if fixed_cost > budget_sek + _TOL:
-        msg = (f"The {len(fixed_pos)} installed (fixed) cameras cost {fixed_cost:,.0f} SEK, more "
-               f"than the budget of {budget_sek:,.0f} SEK. Raise budget.total_sek or fix fewer cameras.")
+        msg = (
+            f"The {len(fixed_pos)} installed (fixed) cameras cost {fixed_cost:,.0f} SEK, more "
+            f"than the budget of {budget_sek:,.0f} SEK. Raise budget.total_sek or fix fewer "
+            "cameras."
+        )
         raise InfeasibleError(msg)
     residual = budget_sek - fixed_cost
     site_cost_res = site_cost.copy()
@@ -447,12 +503,17 @@ def _reduce(
     if len(fixed_pos) == 0:
         if not allowed.any():
             why = " with legal_class 'stop_area'" if stop_area_only else ""
-            msg = (f"No camera options{why} are left after the exclusions ({n_opt} options, "
-                   f"{len(excluded_set)} excluded). Relax placement.stop_area_only or the exclusion layer.")
+            msg = (
+                f"No camera options{why} are left after the exclusions ({n_opt} options, "
+                f"{len(excluded_set)} excluded). Relax placement.stop_area_only or the "
+                "exclusion layer."
+            )
             raise InfeasibleError(msg)
         if cheapest > budget_sek + _TOL:
-            msg = (f"No camera fits the budget: the cheapest option costs {cheapest:,.0f} SEK "
-                   f"(camera and site), the budget is {budget_sek:,.0f} SEK. Raise budget.total_sek.")
+            msg = (
+                f"No camera fits the budget: the cheapest option costs {cheapest:,.0f} SEK "
+                f"(camera and site), the budget is {budget_sek:,.0f} SEK. Raise budget.total_sek."
+            )
             raise InfeasibleError(msg)
     allowed &= total_cost <= residual + _TOL
 
@@ -467,13 +528,17 @@ def _reduce(
     opt_area_all = _area_codes(options["area"], area_names)
     count_need = np.array([int(counts[a]) for a in area_names], dtype=np.int64)
     if len(fixed_pos):
-        have = np.bincount(opt_area_all[fixed_pos][opt_area_all[fixed_pos] >= 0], minlength=len(area_names))
+        have = np.bincount(
+            opt_area_all[fixed_pos][opt_area_all[fixed_pos] >= 0], minlength=len(area_names)
+        )
         count_need = np.maximum(count_need - have, 0)
     for name, k in counts.items():
         if k > int((opt_area_all == area_names.index(name)).sum()):
-            msg = (f"placement.min_cameras_per_area asks for {k} cameras in area {name!r} but "
-                   f"the problem has only {(opt_area_all == area_names.index(name)).sum()} options "
-                   f"there. Check the area name (known: {sorted(set(options['area'].dropna()))}).")
+            msg = (
+                f"placement.min_cameras_per_area asks for {k} cameras in area {name!r} but "
+                f"the problem has only {(opt_area_all == area_names.index(name)).sum()} options "
+                f"there. Check the area name (known: {sorted(set(options['area'].dropna()))})."
+            )
             raise InfeasibleError(msg)
     share_names = tuple(sorted(shares))
     dem_area = problem.demand["area"].to_numpy(dtype=object)
@@ -486,8 +551,10 @@ def _reduce(
             raise InputError(msg)
         in_area = dem_area == name
         if not in_area.any():
-            msg = (f"placement.min_share_per_area names area {name!r} but no demand point lies in "
-                   f"it (known: {sorted({a for a in dem_area if isinstance(a, str)})}).")
+            msg = (
+                f"placement.min_share_per_area names area {name!r} but no demand point lies in "
+                f"it (known: {sorted({a for a in dem_area if isinstance(a, str)})})."
+            )
             raise InputError(msg)
         share_dem[k] = np.where(in_area, weight, 0.0)
         need = share * weight[in_area].sum() - weight[in_area & covered_fixed].sum()
@@ -696,7 +763,9 @@ def _greedy_inst(inst: _Inst, start: Sequence[int] = ()) -> np.ndarray:
 
 def _local_search(inst: _Inst, sel: np.ndarray, deadline: float) -> np.ndarray:
     """
-    Swap local search: replace one chosen camera by another (any heading of its own slot, a
+    Swap local search, then refill the budget.
+
+    Replace one chosen camera by another (any heading of its own slot, a
     camera overlapping what it alone covered, or one of the best free cameras) when that raises
     coverage within the budget; refill the budget after every pass.
     """
@@ -728,7 +797,9 @@ def _local_search(inst: _Inst, sel: np.ndarray, deadline: float) -> np.ndarray:
             # Options that would regain what o_out alone covers, and by how much.
             sub = cover_t[only]
             nb, nb_inv = np.unique(sub.indices, return_inverse=True)
-            nb_gain = np.bincount(nb_inv, weights=np.repeat(w[only], np.diff(sub.indptr)), minlength=len(nb))
+            nb_gain = np.bincount(
+                nb_inv, weights=np.repeat(w[only], np.diff(sub.indptr)), minlength=len(nb)
+            )
             k_slot = inst.slot[o_out]
             lo = inst.slot_start[k_slot]
             hi = inst.slot_start[k_slot + 1] if k_slot + 1 < len(inst.slot_start) else inst.n
@@ -738,7 +809,9 @@ def _local_search(inst: _Inst, sel: np.ndarray, deadline: float) -> np.ndarray:
             if len(cands) == 0:
                 continue
             at = np.minimum(np.searchsorted(nb, cands), max(len(nb) - 1, 0))
-            regain = np.where((len(nb) > 0) & (nb[at] == cands), nb_gain[at], 0.0) if len(nb) else 0.0
+            regain = (
+                np.where((len(nb) > 0) & (nb[at] == cands), nb_gain[at], 0.0) if len(nb) else 0.0
+            )
             gain = g[cands] + regain
             s_out = inst.site[o_out]
             closes = st.site_n[s_out] == 1
@@ -932,22 +1005,34 @@ def _eval_lagrangian(inst: _Inst, lam: np.ndarray) -> tuple[float, float]:
     return float(np.maximum(inst.weight - lam, 0.0).sum()) + sub, mu
 
 
-def _fix_by_reduced_cost(inst: _Inst, lam: np.ndarray, mu: float, lower: float) -> np.ndarray:
+def _forced_bounds(inst: _Inst, lam: np.ndarray, mu: float) -> np.ndarray:
     """
-    Options that cannot be in any plan better than `lower`: keep-mask.
+    For each option, the Lagrangian bound at (`lam`, `mu`) with that option forced in.
 
-    With `lam`, `mu` fixed, forcing ``x_o = 1`` changes only its site's term of the Lagrangian
-    bound; if the bound with ``x_o = 1`` is below `lower`, no better plan uses ``o``.
+    Forcing ``x_o = 1`` changes only its site's term: the site is paid for, the option takes its
+    slot and the site's other slots stay free. A valid upper bound on every plan that uses ``o``.
     """
     p = inst.profit + inst.cover @ lam
     r = p - mu * inst.cost
     smax = np.maximum.reduceat(r, inst.slot_start)
     spos = np.maximum(smax, 0.0)
     site_val = np.add.reduceat(spos, inst.site_slot_start) - mu * inst.site_cost
-    bound = mu * inst.budget + float(np.maximum(site_val, 0).sum()) + float(np.maximum(inst.weight - lam, 0).sum())
+    bound = (
+        mu * inst.budget
+        + float(np.maximum(site_val, 0).sum())
+        + float(np.maximum(inst.weight - lam, 0).sum())
+    )
     s = inst.site
-    forced = bound - np.maximum(site_val[s], 0) + (site_val[s] - spos[inst.slot] + r)
-    return forced >= lower - 1e-9 * max(1.0, abs(lower))
+    return bound - np.maximum(site_val[s], 0) + (site_val[s] - spos[inst.slot] + r)
+
+
+def _fix_by_reduced_cost(inst: _Inst, lam: np.ndarray, mu: float, lower: float) -> np.ndarray:
+    """
+    Keep-mask: options whose forced bound does not fall below `lower`.
+
+    The others cannot be in any plan better than `lower` (reduced-cost fixing).
+    """
+    return _forced_bounds(inst, lam, mu) >= lower - 1e-9 * max(1.0, abs(lower))
 
 
 @contextlib.contextmanager
@@ -979,10 +1064,24 @@ def _highs(*, time_limit_s: float, seed: int, verbose: bool) -> Any:
     return h
 
 
+def _run(h: Any) -> None:
+    """Run HiGHS; if another caller in this process fixed a different thread count, reset it."""
+    import highspy
+
+    if (
+        h.run() == highspy.HighsStatus.kError
+        and h.getModelStatus() == highspy.HighsModelStatus.kNotset
+    ):
+        highspy.Highs.resetGlobalScheduler(True)
+        h.run()
+
+
 def _model_arrays(inst: _Inst, *, with_area_rules: bool) -> dict[str, Any]:
     """
-    The MILP in sparse row form. Columns: x (options), y (multi-slot sites with a shared cost),
-    z (demand classes). Rows: coverage, budget, slot/site links, per-area minimums.
+    The MILP in sparse row form.
+
+    Columns: x (options), y (multi-slot sites with a shared cost), z (demand classes). Rows:
+    coverage, budget, slot/site links, per-area minimums.
     """
     n, m = inst.n, inst.m
     ysites = np.flatnonzero(inst.site_cost > 0)
@@ -992,7 +1091,9 @@ def _model_arrays(inst: _Inst, *, with_area_rules: bool) -> dict[str, Any]:
     ncol = n + ny + m
     blocks, lo, hi = [], [], []
     # z_j - sum_{o covers j} x_o <= 0
-    cov = sp.hstack([-inst.cover_t, sp.csr_matrix((m, ny)), sp.identity(m, format="csr")], format="csr")
+    cov = sp.hstack(
+        [-inst.cover_t, sp.csr_matrix((m, ny)), sp.identity(m, format="csr")], format="csr"
+    )
     blocks.append(cov)
     lo.append(np.full(m, -np.inf))
     hi.append(np.zeros(m))
@@ -1009,7 +1110,9 @@ def _model_arrays(inst: _Inst, *, with_area_rules: bool) -> dict[str, Any]:
     slot_rows = sp.csr_matrix((np.ones(n), (inst.slot, np.arange(n))), shape=(n_slot, ncol))
     ys = ycol[inst.slot_site]
     has_y = ys >= 0
-    link = sp.csr_matrix((-np.ones(int(has_y.sum())), (np.flatnonzero(has_y), ys[has_y])), shape=(n_slot, ncol))
+    link = sp.csr_matrix(
+        (-np.ones(int(has_y.sum())), (np.flatnonzero(has_y), ys[has_y])), shape=(n_slot, ncol)
+    )
     sizes = np.diff(np.r_[inst.slot_start, n])
     need_row = has_y | (sizes > 1)
     blocks.append((slot_rows + link)[need_row])
@@ -1038,6 +1141,8 @@ def _model_arrays(inst: _Inst, *, with_area_rules: bool) -> dict[str, Any]:
         "obj": np.r_[inst.profit, np.zeros(ny), inst.weight],
         "col_hi": np.ones(ncol),
         "integer": np.r_[np.ones(n + ny, dtype=np.int32), np.zeros(m, dtype=np.int32)],
+        "budget_row": m,
+        "unit": unit,
     }
 
 
@@ -1046,11 +1151,20 @@ def _pass_model(h: Any, arrays: dict[str, Any], *, integer: bool) -> None:
 
     a = arrays["a"]
     status = h.passModel(
-        int(arrays["ncol"]), int(a.shape[0]), int(a.nnz),
-        int(highspy.MatrixFormat.kRowwise), int(highspy.ObjSense.kMaximize), 0.0,
-        arrays["obj"], np.zeros(arrays["ncol"]), arrays["col_hi"],
-        arrays["row_lo"], arrays["row_hi"],
-        a.indptr.astype(np.int32), a.indices.astype(np.int32), a.data.astype(float),
+        int(arrays["ncol"]),
+        int(a.shape[0]),
+        int(a.nnz),
+        int(highspy.MatrixFormat.kRowwise),
+        int(highspy.ObjSense.kMaximize),
+        0.0,
+        arrays["obj"],
+        np.zeros(arrays["ncol"]),
+        arrays["col_hi"],
+        arrays["row_lo"],
+        arrays["row_hi"],
+        a.indptr.astype(np.int32),
+        a.indices.astype(np.int32),
+        a.data.astype(float),
         arrays["integer"] if integer else np.zeros(arrays["ncol"], dtype=np.int32),
     )
     if status != highspy.HighsStatus.kOk:
@@ -1067,8 +1181,14 @@ class _MilpOut:
 
 
 def _milp(
-    inst: _Inst, start: np.ndarray | None, *, time_limit_s: float, mip_gap: float, seed: int,
-    verbose: bool, presolve: bool = True,
+    inst: _Inst,
+    start: np.ndarray | None,
+    *,
+    time_limit_s: float,
+    mip_gap: float,
+    seed: int,
+    verbose: bool,
+    presolve: bool = True,
 ) -> _MilpOut:
     """
     Solve the reduced MILP with HiGHS, warm-started from `start`.
@@ -1097,15 +1217,20 @@ def _milp(
         cnt = np.asarray(inst.cover[start].sum(axis=0)).ravel()
         col[inst.n + ny :] = np.minimum(cnt, 1.0)
         h.setSolution(arrays["ncol"], np.arange(arrays["ncol"], dtype=np.int32), col)
-    h.run()
+    _run(h)
     ms = h.getModelStatus()
     info = h.getInfo()
     M = highspy.HighsModelStatus
     if ms == M.kInfeasible:
         return _MilpOut("infeasible", None, -math.inf, time.perf_counter() - t0)
-    status = {M.kOptimal: "optimal", M.kTimeLimit: "time_limit", M.kInterrupt: "interrupted",
-              M.kMemoryLimit: "memory_limit", M.kIterationLimit: "iteration_limit",
-              M.kSolutionLimit: "solution_limit"}.get(ms)
+    status = {
+        M.kOptimal: "optimal",
+        M.kTimeLimit: "time_limit",
+        M.kInterrupt: "interrupted",
+        M.kMemoryLimit: "memory_limit",
+        M.kIterationLimit: "iteration_limit",
+        M.kSolutionLimit: "solution_limit",
+    }.get(ms)
     if status is None:
         msg = f"HiGHS stopped with status {h.modelStatusToString(ms)!r} on the placement MILP."
         raise SolverError(msg)
@@ -1135,9 +1260,11 @@ def _lp_relax(
     ``solver="fastest"`` runs the dual simplex and the interior point (crossover off) side by
     side and keeps the first to finish: which one wins depends on the instance (measured on the
     benchmark instances: simplex 0.2 s vs interior point 2.3 s at priority-area scale, 6.5 s vs
-    91 s at town scale, but 33 s vs 1.8 s at spopt's scale). Either way the duals are
-    re-evaluated as Lagrangian multipliers, so an early stop still gives a valid bound. Area
-    minimums are left out: the LP only bounds from above.
+    91 s at town scale, but 33 s vs 1.8 s at spopt's scale, where each demand point is seen by
+    about 20 options). The likelier winner (interior point when coverage rows are dense) starts
+    first, the other a little later, so an easy LP is not slowed by the race. Either way the
+    duals are re-evaluated as Lagrangian multipliers, so an early stop still gives a valid
+    bound. Area minimums are left out: the LP only bounds from above.
     """
     import highspy
 
@@ -1145,7 +1272,11 @@ def _lp_relax(
     if inst.n == 0 or inst.m == 0:
         return None
     arrays = _model_arrays(inst, with_area_rules=False)
-    names = ["simplex", "ipm"] if solver == "fastest" else [solver]
+    if solver == "fastest":
+        dense = inst.cover.nnz >= 10 * inst.m  # options per demand class
+        names = ["ipm", "simplex"] if dense else ["simplex", "ipm"]
+    else:
+        names = [solver]
     runs = []
     for name in names:
         h = _highs(time_limit_s=time_limit_s, seed=seed, verbose=verbose)
@@ -1155,38 +1286,96 @@ def _lp_relax(
         runs.append(h)
     optimal = highspy.HighsModelStatus.kOptimal
     if len(runs) == 1:
-        runs[0].run()
+        _run(runs[0])
         done = runs[0]
     else:
         # HiGHS releases the GIL while it solves; the loser is interrupted by a callback.
+        delay = min(2.0, 0.1 * time_limit_s)
         for h in runs:
             h.HandleUserInterrupt = True
+            h.setOptionValue(
+                "time_limit", float(max(time_limit_s - (delay if h is runs[1] else 0.0), 0.01))
+            )
         threads = [threading.Thread(target=h.run, daemon=True) for h in runs]
-        for th in threads:
-            th.start()
+        first, second = threads
+        first.start()
         done = None
-        while done is None and any(th.is_alive() for th in threads):
+        while done is None:
+            if second.ident is None and (time.perf_counter() - t0 >= delay or not first.is_alive()):
+                second.start()  # after the delay, or at once if the first stopped short
+            running = False
             for h, th in zip(runs, threads, strict=True):
+                if th.ident is None:
+                    continue
                 th.join(0.01)
-                if not th.is_alive() and h.getModelStatus() == optimal:
+                if th.is_alive():
+                    running = True
+                elif h.getModelStatus() == optimal:
                     done = h
                     break
+            if done is None and not running and second.ident is not None:
+                break
         for h, th in zip(runs, threads, strict=True):
+            if th.ident is None:
+                continue
             if h is not done:
                 h.cancelSolve()
             th.join()
         if done is None:  # neither finished: keep any with duals
-            done = next((h for h in runs if h.getSolution().dual_valid), runs[0])
-    sol = done.getSolution()
-    status = done.modelStatusToString(done.getModelStatus())
-    log.debug("LP relaxation (%s): %s in %.1f s (limit %.1f s)", done.getOptionValue("solver")[1], status,
-              time.perf_counter() - t0, time_limit_s)
+            started = [h for h, th in zip(runs, threads, strict=True) if th.ident is not None]
+            done = next((h for h in started if h.getSolution().dual_valid), started[0])
+    return _lp_out(done, inst, t0, time_limit_s)
+
+
+def _lp_out(h: Any, inst: _Inst, t0: float, time_limit_s: float) -> _LpOut | None:
+    """Coverage duals (and values if optimal) of a solved LP."""
+    import highspy
+
+    sol = h.getSolution()
+    status = h.getModelStatus()
+    log.debug(
+        "LP relaxation (%s): %s in %.2f s (limit %.1f s)",
+        h.getOptionValue("solver")[1],
+        h.modelStatusToString(status),
+        time.perf_counter() - t0,
+        time_limit_s,
+    )
     if not sol.dual_valid:
         return None
     # A maximisation's <= rows have duals >= 0 in HiGHS; clip any noise.
     lam = np.clip(np.asarray(sol.row_dual[: inst.m]), 0.0, inst.weight)
-    x = np.asarray(sol.col_value[: inst.n]) if done.getModelStatus() == optimal and sol.value_valid else None
+    optimal = status == highspy.HighsModelStatus.kOptimal and sol.value_valid
+    x = np.asarray(sol.col_value[: inst.n]) if optimal else None
     return _LpOut(lam, x, time.perf_counter() - t0)
+
+
+class _LpSweep:
+    """
+    One LP model re-solved for several budgets.
+
+    Only the budget row changes, so the dual simplex restarts from the last basis and each
+    re-solve takes a few pivots.
+    """
+
+    def __init__(self, inst: _Inst, *, seed: int, verbose: bool) -> None:
+        self.inst = inst
+        self.arrays = _model_arrays(inst, with_area_rules=False) if inst.n and inst.m else None
+        self.h = None
+        if self.arrays is not None:
+            self.h = _highs(time_limit_s=60.0, seed=seed, verbose=verbose)
+            self.h.setOptionValue("solver", "simplex")
+            _pass_model(self.h, self.arrays, integer=False)
+
+    def solve(self, budget: float, time_limit_s: float) -> _LpOut | None:
+        if self.h is None or self.arrays is None:
+            return None
+        t0 = time.perf_counter()
+        self.h.setOptionValue("time_limit", float(max(time_limit_s, 0.01)))
+        self.h.changeRowBounds(
+            int(self.arrays["budget_row"]), -np.inf, float(budget / self.arrays["unit"])
+        )
+        _run(self.h)
+        return _lp_out(self.h, self.inst, t0, time_limit_s)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1215,6 +1404,7 @@ def _solve_inst(
     verbose: bool,
     start: np.ndarray | None = None,
     lam0: np.ndarray | None = None,
+    sweep: _LpSweep | None = None,
 ) -> _Outcome:
     """Greedy, local search, bound and (if it pays) MILPs on a reduced instance."""
     t0 = time.perf_counter()
@@ -1235,28 +1425,40 @@ def _solve_inst(
     sel = _local_search(inst, sel, t0 + (0.25 if method == "greedy" else 0.1) * limit)
     feasible = inst.area_ok(sel)
     if not feasible and method == "greedy":
-        msg = ("the greedy plan cannot meet the per-area minimums "
-               f"({dict(zip(inst.area_names, inst.count_need.tolist(), strict=True))} cameras, "
-               f"{dict(zip(inst.share_names, inst.share_need.round(3).tolist(), strict=True))} weight "
-               f"still to cover) within the budget; use method='milp' to decide if any plan can.")
+        msg = (
+            f"The greedy plan cannot meet the per-area minimums ({_needs(inst)}) within the "
+            "budget; use method='milp' to decide whether any plan can."
+        )
         raise InfeasibleError(msg)
     value = inst.value(sel) if feasible else -math.inf
 
     if method == "milp" or (not feasible and inst.n + inst.cover.nnz <= 4 * _MILP_MAX_SIZE):
-        out = _milp(inst, sel if feasible else None, time_limit_s=max(left(), 0.5), mip_gap=mip_gap,
-                    seed=seed, verbose=verbose)
+        out = _milp(
+            inst,
+            sel if feasible else None,
+            time_limit_s=max(left(), 0.5),
+            mip_gap=mip_gap,
+            seed=seed,
+            verbose=verbose,
+        )
         if out.status == "infeasible":
             _raise_area_infeasible(inst)
         sel, value = _better(inst, out.sel, sel, value)
         if not np.isfinite(value):
-            msg = ("HiGHS found no plan meeting the per-area minimums within the time limit; "
-                   "raise time_limit_s.")
+            msg = (
+                "HiGHS found no plan meeting the per-area minimums within the time limit; "
+                "raise time_limit_s."
+            )
             raise InfeasibleError(msg)
         bound = max(out.bound, value)
-        return _Outcome(sel, value, bound, greedy_value, _status(value, bound, mip_gap, deadline), "milp", None)
+        return _Outcome(
+            sel, value, bound, greedy_value, _status(value, bound, mip_gap, deadline), "milp", None
+        )
     if not feasible:
-        msg = ("the greedy plan cannot meet the per-area minimums and the instance is too large for "
-               "the MILP; lower the minimums or raise the budget.")
+        msg = (
+            f"The greedy plan cannot meet the per-area minimums ({_needs(inst)}) and the instance "
+            "is too large for the MILP; lower the minimums or raise budget.total_sek."
+        )
         raise InfeasibleError(msg)
 
     # 1. Bound. Up to a size: the LP relaxation (exact LP bound, and its support guides step 2).
@@ -1264,14 +1466,17 @@ def _solve_inst(
     # choices play the LP's part.
     steps = ["greedy"]
     bound_end = t0 + (0.45 if method == "auto" else 1.0) * limit
-    lam = np.zeros(inst.m) if lam0 is None else lam0
+    lam = 0.5 * inst.weight if lam0 is None else lam0
     ub, mu = _eval_lagrangian(inst, lam) if inst.n else (0.0, 0.0)
     hint = None
     tag = "lagrangian"
     if inst.m and ub - value > mip_gap * ub:
         if inst.cover.nnz <= _LP_MAX_NNZ:
-            lp = _lp_relax(inst, time_limit_s=max(bound_end - time.perf_counter() - 0.1 * limit, 0.1),
-                           seed=seed, verbose=verbose)
+            lp_limit = max(bound_end - time.perf_counter() - 0.1 * limit, 0.1)
+            if sweep is not None:
+                lp = sweep.solve(inst.budget, lp_limit)
+            else:
+                lp = _lp_relax(inst, time_limit_s=lp_limit, seed=seed, verbose=verbose)
             if lp is not None:
                 ub_lp, mu_lp = _eval_lagrangian(inst, lp.lam)
                 if ub_lp < ub:
@@ -1284,17 +1489,34 @@ def _solve_inst(
             hint = lg.usage
     steps.append(tag)
     if method == "greedy" or ub - value <= mip_gap * ub:
-        return _Outcome(sel, value, max(ub, value), greedy_value,
-                        _status(value, ub, mip_gap, deadline), "+".join(steps), lam)
+        return _Outcome(
+            sel,
+            value,
+            max(ub, value),
+            greedy_value,
+            _status(value, ub, mip_gap, deadline),
+            "+".join(steps),
+            lam,
+        )
 
-    # 2. A MILP over the options the relaxation uses (and the greedy plan): a better plan, fast.
+    # 2. A MILP over the options the relaxation uses, the greedy plan, and as many again of the
+    # options that look best when forced in (by the bound): a better plan, fast.
     if hint is not None and left() > 0.05 * limit:
         support = hint > 1e-2
         support[sel] = True
+        k = min(inst.n, 2 * int(support.sum()) + 50)
+        support[np.argsort(-_forced_bounds(inst, lam, mu), kind="stable")[:k]] = True
         small = _restrict(inst, support)
         if small.n + small.cover.nnz <= _MILP_MAX_SIZE:
-            out = _milp(small, _positions(small, inst, sel), time_limit_s=min(0.15 * limit, left()),
-                        mip_gap=mip_gap * 0.25, seed=seed, verbose=verbose)
+            out = _milp(
+                small,
+                _positions(small, inst, sel),
+                time_limit_s=min(0.15 * limit, left()),
+                mip_gap=mip_gap * 0.25,
+                seed=seed,
+                verbose=verbose,
+                presolve=False,
+            )
             if out.sel is not None:
                 sel, value = _better(inst, _positions(inst, small, out.sel), sel, value)
             steps.append("rins")
@@ -1304,20 +1526,37 @@ def _solve_inst(
         keep = _fix_by_reduced_cost(inst, lam, mu, value)
         keep[sel] = True
         small = _restrict(inst, keep) if not keep.all() else inst
-        log.debug("reduced-cost fixing kept %d of %d options (%d nonzeros)", small.n, inst.n, small.cover.nnz)
+        log.debug(
+            "reduced-cost fixing kept %d of %d options (%d nonzeros)",
+            small.n,
+            inst.n,
+            small.cover.nnz,
+        )
         if small.n + small.cover.nnz <= _MILP_MAX_SIZE:
-            out = _milp(small, _positions(small, inst, sel), time_limit_s=left(), mip_gap=mip_gap,
-                        seed=seed, verbose=verbose, presolve=small is inst)
+            out = _milp(
+                small,
+                _positions(small, inst, sel),
+                time_limit_s=left(),
+                mip_gap=mip_gap,
+                seed=seed,
+                verbose=verbose,
+                presolve=small is inst,
+            )
             steps.append("milp")
-            if out.status == "infeasible":
-                ub = value  # nothing in the restricted instance, hence nothing at all, beats `sel`
-            else:
-                sel, value = _better(inst, _positions(inst, small, out.sel) if out.sel is not None else None,
-                                     sel, value)
+            # `sel` is feasible there, so "infeasible" would be a numerical glitch: no claim then.
+            if out.status != "infeasible":
+                sel, value = _better(
+                    inst,
+                    _positions(inst, small, out.sel) if out.sel is not None else None,
+                    sel,
+                    value,
+                )
                 # Every plan better than `value` lies in the restricted instance.
                 ub = min(ub, max(out.bound, value))
     ub = max(ub, value)
-    return _Outcome(sel, value, ub, greedy_value, _status(value, ub, mip_gap, deadline), "+".join(steps), lam)
+    return _Outcome(
+        sel, value, ub, greedy_value, _status(value, ub, mip_gap, deadline), "+".join(steps), lam
+    )
 
 
 def _positions(target: _Inst, source: _Inst, sel: np.ndarray) -> np.ndarray:
@@ -1325,7 +1564,9 @@ def _positions(target: _Inst, source: _Inst, sel: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.isin(target.opt_pos, source.opt_pos[sel]))
 
 
-def _better(inst: _Inst, cand: np.ndarray | None, sel: np.ndarray, value: float) -> tuple[np.ndarray, float]:
+def _better(
+    inst: _Inst, cand: np.ndarray | None, sel: np.ndarray, value: float
+) -> tuple[np.ndarray, float]:
     """The better of two plans; `cand` only if it is feasible."""
     if cand is None:
         return sel, value
@@ -1335,11 +1576,18 @@ def _better(inst: _Inst, cand: np.ndarray | None, sel: np.ndarray, value: float)
     return sel, value
 
 
+def _needs(inst: _Inst) -> str:
+    """What the per-area minimums still ask for, after the fixed cameras."""
+    cams = dict(zip(inst.area_names, inst.count_need.tolist(), strict=True))
+    weight = dict(zip(inst.share_names, inst.share_need.round(3).tolist(), strict=True))
+    return f"cameras still required: {cams}; demand weight still to cover: {weight}"
+
+
 def _raise_area_infeasible(inst: _Inst) -> None:
-    msg = ("No plan meets the per-area minimums within the budget "
-           f"(cameras still required: {dict(zip(inst.area_names, inst.count_need.tolist(), strict=True))}; "
-           f"weight still to cover: {dict(zip(inst.share_names, inst.share_need.round(3).tolist(), strict=True))}). "
-           "Lower placement.min_cameras_per_area / min_share_per_area or raise budget.total_sek.")
+    msg = (
+        f"No plan meets the per-area minimums within the budget ({_needs(inst)}). Lower "
+        "placement.min_cameras_per_area / min_share_per_area or raise budget.total_sek."
+    )
     raise InfeasibleError(msg)
 
 
@@ -1358,8 +1606,8 @@ def _status(value: float, bound: float, mip_gap: float, deadline: float) -> str:
 
 
 def _check_params(budget_sek: float, method: str, time_limit_s: float, mip_gap: float) -> None:
-    if not (isinstance(budget_sek, int | float) and math.isfinite(budget_sek) and budget_sek > 0):
-        msg = f"budget_sek must be a positive number of SEK; got {budget_sek!r}. Set budget.total_sek."
+    if not (isinstance(budget_sek, numbers.Real) and math.isfinite(budget_sek) and budget_sek > 0):
+        msg = f"budget_sek must be a positive number of SEK; got {budget_sek!r} (budget.total_sek)."
         raise InputError(msg)
     if method not in ("auto", "milp", "greedy"):
         msg = f"method must be 'auto', 'milp' or 'greedy'; got {method!r} (placement.method)."
@@ -1386,9 +1634,10 @@ class CameraPlacement:
     budget_sek
         Total budget in SEK: cameras, shared site costs and the fixed (installed) cameras.
     method
-        ``"auto"`` (greedy, Lagrangian bound, then a MILP on what reduced-cost fixing leaves
-        when it is small enough), ``"milp"`` (the reduced MILP directly, warm-started), or
-        ``"greedy"`` (greedy and local search, with the Lagrangian bound).
+        ``"auto"`` (greedy and local search, LP/Lagrangian bound, a MILP over the options the
+        relaxation uses, then a MILP on what reduced-cost fixing leaves when it is small
+        enough), ``"milp"`` (the reduced MILP directly, warm-started), or ``"greedy"`` (greedy
+        and local search, with the LP/Lagrangian bound).
     time_limit_s
         Wall-clock limit for the whole solve, in seconds.
     mip_gap
@@ -1458,13 +1707,18 @@ class CameraPlacement:
 
     def __getattr__(self, name: str) -> Any:
         if name in _RESULTS:
-            msg = f"CameraPlacement is not solved yet, so `{name}` is not available. Call .solve(problem) first."
+            msg = (
+                f"CameraPlacement is not solved yet, so `{name}` is not available. "
+                "Call .solve(problem) first."
+            )
             raise NotSolvedError(msg)
         raise AttributeError(name)
 
     def __repr__(self) -> str:
-        return (f"CameraPlacement(budget_sek={self.budget_sek!r}, method={self.method!r}, "
-                f"time_limit_s={self.time_limit_s!r}, mip_gap={self.mip_gap!r})")
+        return (
+            f"CameraPlacement(budget_sek={self.budget_sek!r}, method={self.method!r}, "
+            f"time_limit_s={self.time_limit_s!r}, mip_gap={self.mip_gap!r})"
+        )
 
     @classmethod
     def from_scenario(cls, scenario: Any) -> CameraPlacement:
@@ -1518,31 +1772,52 @@ class CameraPlacement:
         _check_params(self.budget_sek, self.method, self.time_limit_s, self.mip_gap)
         t0 = time.perf_counter()
         red = _reduce(
-            problem, float(self.budget_sek), stop_area_only=self.stop_area_only,
-            min_cameras_per_area=self.min_cameras_per_area, min_share_per_area=self.min_share_per_area,
+            problem,
+            float(self.budget_sek),
+            stop_area_only=self.stop_area_only,
+            min_cameras_per_area=self.min_cameras_per_area,
+            min_share_per_area=self.min_share_per_area,
         )
         remaining = max(self.time_limit_s - (time.perf_counter() - t0), 0.1 * self.time_limit_s)
-        out = _solve_inst(red.inst, method=self.method, time_limit_s=remaining, mip_gap=self.mip_gap,
-                          seed=self.seed, verbose=self.verbose)
+        out = _solve_inst(
+            red.inst,
+            method=self.method,
+            time_limit_s=remaining,
+            mip_gap=self.mip_gap,
+            seed=self.seed,
+            verbose=self.verbose,
+        )
         self._store(problem, red, out, time.perf_counter() - t0)
         log.info(
             "placement: %d cameras, %.1f%% of demand weight covered, gap %.2f%% (%s, %s, %.1f s)",
-            len(self.selected_) - len(red.fixed_pos), 100 * self.objective_ / max(problem.weights.sum(), _TOL),
-            100 * self.gap_, self.method_, self.status_, self.seconds_,
+            len(self.selected_) - len(red.fixed_pos),
+            100 * self.objective_ / max(problem.weights.sum(), _TOL),
+            100 * self.gap_,
+            self.method_,
+            self.status_,
+            self.seconds_,
         )
         return self
 
-    def _store(self, problem: PlacementProblem, red: _Reduction, out: _Outcome, seconds: float) -> None:
+    def _store(
+        self, problem: PlacementProblem, red: _Reduction, out: _Outcome, seconds: float
+    ) -> None:
         pos = np.sort(np.r_[red.fixed_pos, red.inst.opt_pos[out.sel]]).astype(int)
         cover = problem.coverage
-        covered = np.asarray(cover[pos].sum(axis=0)).ravel() > 0 if len(pos) else np.zeros(cover.shape[1], bool)
+        covered = (
+            np.asarray(cover[pos].sum(axis=0)).ravel() > 0
+            if len(pos)
+            else np.zeros(cover.shape[1], bool)
+        )
         w = problem.weights
         objective = float(w[covered].sum())
         site = problem.site_index[pos]
-        cost = float(problem.option_cost_sek[pos].sum() + problem.site_cost_sek[np.unique(site)].sum())
+        cost = float(
+            problem.option_cost_sek[pos].sum() + problem.site_cost_sek[np.unique(site)].sum()
+        )
         bound = max(red.constant + out.bound * (1 + 1e-9) + 1e-9, objective)
-        self.selected_ = sorted(str(i) for i in problem.options.index[pos])
-        self.sites_ = sorted({str(s) for s in problem.sites.index[np.unique(site)]})
+        self.selected_ = sorted(problem.options.index[pos].tolist())
+        self.sites_ = sorted(problem.sites.index[np.unique(site)].tolist())
         self.objective_ = objective
         self.bound_ = float(bound)
         self.gap_ = float((bound - objective) / bound) if bound > 0 else 0.0
@@ -1613,8 +1888,13 @@ def greedy(
     """
     _check_params(budget_sek, "greedy", time_limit_s, 0.0)
     t0 = time.perf_counter()
-    red = _reduce(problem, float(budget_sek), stop_area_only=stop_area_only,
-                  min_cameras_per_area=min_cameras_per_area, min_share_per_area=min_share_per_area)
+    red = _reduce(
+        problem,
+        float(budget_sek),
+        stop_area_only=stop_area_only,
+        min_cameras_per_area=min_cameras_per_area,
+        min_share_per_area=min_share_per_area,
+    )
     inst = red.inst
     sel = _greedy_inst(inst)
     g_val = inst.value(sel)
@@ -1624,8 +1904,13 @@ def greedy(
     site = problem.site_index[pos]
     cost = float(problem.option_cost_sek[pos].sum() + problem.site_cost_sek[np.unique(site)].sum())
     obj = red.constant + inst.value(sel)
-    return GreedyResult(sorted(str(i) for i in problem.options.index[pos]), float(obj), cost,
-                        float(red.constant + g_val), time.perf_counter() - t0)
+    return GreedyResult(
+        sorted(problem.options.index[pos].tolist()),
+        float(obj),
+        cost,
+        float(red.constant + g_val),
+        time.perf_counter() - t0,
+    )
 
 
 def lagrangian_bound(
@@ -1669,7 +1954,9 @@ def lagrangian_bound(
     t0 = time.perf_counter()
     red = _reduce(problem, float(budget_sek), stop_area_only=stop_area_only)
     inst = red.inst
-    lower = (lower_bound - red.constant) if lower_bound is not None else inst.value(_greedy_inst(inst))
+    lower = (
+        (lower_bound - red.constant) if lower_bound is not None else inst.value(_greedy_inst(inst))
+    )
     lg = _lagrangian(inst, max(lower, 0.0), t0 + time_limit_s, max_iter=max_iter)
     bound = red.constant + lg.bound * (1 + 1e-9) + 1e-9
     return BoundResult(float(bound), "lagrangian", time.perf_counter() - t0, lg.iterations)
@@ -1753,7 +2040,7 @@ def budget_frontier(
     method
         As in :class:`CameraPlacement`.
     time_limit_s
-        Total time for the whole frontier, shared equally between the budgets.
+        Total time for the whole frontier (the reduction included), shared between the budgets.
     mip_gap, stop_area_only, min_cameras_per_area, min_share_per_area, seed
         As in :class:`CameraPlacement`.
 
@@ -1773,29 +2060,50 @@ def budget_frontier(
     for b in budgets:
         _check_params(b, method, time_limit_s, mip_gap)
     t0 = time.perf_counter()
-    red = _reduce(problem, budgets[-1], stop_area_only=stop_area_only,
-                  min_cameras_per_area=min_cameras_per_area, min_share_per_area=min_share_per_area)
+    red = _reduce(
+        problem,
+        budgets[-1],
+        stop_area_only=stop_area_only,
+        min_cameras_per_area=min_cameras_per_area,
+        min_share_per_area=min_share_per_area,
+    )
     total_w = float(problem.weights.sum())
-    per = time_limit_s / len(budgets)
+    sweep = _LpSweep(red.inst, seed=seed, verbose=False) if method != "milp" else None
     rows = []
+    infeasible = {
+        "objective": np.nan,
+        "bound": np.nan,
+        "gap": np.nan,
+        "cost_sek": np.nan,
+        "n_cameras": 0,
+        "status": "infeasible",
+        "method": "",
+    }
     prev_sel: np.ndarray | None = None
     lam = None
     for b in budgets:
         row: dict[str, Any] = {"budget_sek": b}
         no_camera = len(red.fixed_pos) == 0 and red.cheapest_sek > b + _TOL
         if b < red.fixed_cost - _TOL or no_camera:
-            row.update(objective=np.nan, bound=np.nan, gap=np.nan, cost_sek=np.nan, n_cameras=0,
-                       status="infeasible", method="")
-            rows.append(row)
+            rows.append({**row, **infeasible})
             continue
         inst = replace(red.inst, budget=b - red.fixed_cost)
+        # What is left of the time limit, shared by the budgets still to solve.
+        per = max(time_limit_s - (time.perf_counter() - t0), 0.0) / (len(budgets) - len(rows))
         try:
-            out = _solve_inst(inst, method=method, time_limit_s=per, mip_gap=mip_gap, seed=seed,
-                              verbose=False, start=prev_sel, lam0=lam)
+            out = _solve_inst(
+                inst,
+                method=method,
+                time_limit_s=max(per, 0.05),
+                mip_gap=mip_gap,
+                seed=seed,
+                verbose=False,
+                start=prev_sel,
+                lam0=lam,
+                sweep=sweep,
+            )
         except InfeasibleError:
-            row.update(objective=np.nan, bound=np.nan, gap=np.nan, cost_sek=np.nan, n_cameras=0,
-                       status="infeasible", method="")
-            rows.append(row)
+            rows.append({**row, **infeasible})
             continue
         sel = out.sel
         if prev_sel is not None and inst.value(prev_sel) > out.value:
@@ -1806,7 +2114,9 @@ def budget_frontier(
         row.update(
             objective=red.constant + inst.value(sel),
             bound=red.constant + out.bound * (1 + 1e-9) + 1e-9,
-            cost_sek=float(problem.option_cost_sek[pos].sum() + problem.site_cost_sek[np.unique(site)].sum()),
+            cost_sek=float(
+                problem.option_cost_sek[pos].sum() + problem.site_cost_sek[np.unique(site)].sum()
+            ),
             n_cameras=len(pos),
             status=out.status,
             method=out.method,
@@ -1817,10 +2127,29 @@ def budget_frontier(
     df["bound"] = df["bound"][::-1].cummin()[::-1]
     df["bound"] = np.fmax(df["bound"], df["objective"])
     df["gap"] = (df["bound"] - df["objective"]) / df["bound"]
+    df.loc[df["gap"] <= mip_gap, "status"] = "gap_limit"
+    df.loc[df["gap"] <= 1e-6, "status"] = "optimal"
     df["coverage_share"] = df["objective"] / total_w if total_w > 0 else np.nan
     df["marginal_per_sek"] = df["objective"].diff() / df["budget_sek"].diff()
-    df = df[["budget_sek", "objective", "bound", "gap", "cost_sek", "n_cameras", "coverage_share",
-             "marginal_per_sek", "status", "method"]]
-    log.info("budget frontier: %d budgets from %.0f to %.0f SEK in %.1f s", len(df), budgets[0],
-             budgets[-1], time.perf_counter() - t0)
+    df = df[
+        [
+            "budget_sek",
+            "objective",
+            "bound",
+            "gap",
+            "cost_sek",
+            "n_cameras",
+            "coverage_share",
+            "marginal_per_sek",
+            "status",
+            "method",
+        ]
+    ]
+    log.info(
+        "budget frontier: %d budgets from %.0f to %.0f SEK in %.1f s",
+        len(df),
+        budgets[0],
+        budgets[-1],
+        time.perf_counter() - t0,
+    )
     return df

@@ -86,12 +86,23 @@ def make_problem(
         crs="EPSG:3006",
         index=pd.Index(range(n_dem), name="demand_id"),
     )
-    return PlacementProblem(options, site_frame, demand, sp.csr_matrix(cover.astype(bool)),
-                            fixed=fixed, excluded=excluded)
+    return PlacementProblem(
+        options,
+        site_frame,
+        demand,
+        sp.csr_matrix(cover.astype(bool)),
+        fixed=fixed,
+        excluded=excluded,
+    )
 
 
 def random_problem(
-    seed: int, *, n_sites: int = 5, slots_per_site: int = 1, per_slot: int = 2, n_dem: int = 24,
+    seed: int,
+    *,
+    n_sites: int = 5,
+    slots_per_site: int = 1,
+    per_slot: int = 2,
+    n_dem: int = 24,
     areas: bool = False,
 ) -> PlacementProblem:
     """Random small instance: shared site costs, several headings per slot, integer weights."""
@@ -133,7 +144,9 @@ def enumerate_optimum(
     fixed = {opts.index.get_loc(f) for f in problem.fixed}
     banned = {opts.index.get_loc(f) for f in problem.excluded}
     if stop_area_only:
-        banned |= {i for i in range(len(opts)) if opts["legal_class"].iloc[i] != "stop_area"} - fixed
+        banned |= {
+            i for i in range(len(opts)) if opts["legal_class"].iloc[i] != "stop_area"
+        } - fixed
     slots: dict[str, list[int]] = {}
     for i, s in enumerate(opts["slot_id"]):
         if i not in banned:
@@ -148,10 +161,13 @@ def enumerate_optimum(
         if spend > budget + 1e-9:
             continue
         hit = cover[sel].any(axis=0) if sel else np.zeros(len(w), bool)
-        if min_count and any(sum(opts["area"].iloc[i] == a for i in sel) < k for a, k in min_count.items()):
+        if min_count and any(
+            sum(opts["area"].iloc[i] == a for i in sel) < k for a, k in min_count.items()
+        ):
             continue
         if min_share and any(
-            w[hit & (dem_area == a)].sum() < s * w[dem_area == a].sum() - 1e-9 for a, s in min_share.items()
+            w[hit & (dem_area == a)].sum() < s * w[dem_area == a].sum() - 1e-9
+            for a, s in min_share.items()
         ):
             continue
         if w[hit].sum() > best:
@@ -161,7 +177,10 @@ def enumerate_optimum(
 
 def plan_cost(problem: PlacementProblem, selected: list[str]) -> float:
     pos = problem.options.index.get_indexer(selected)
-    return float(problem.option_cost_sek[pos].sum() + problem.site_cost_sek[np.unique(problem.site_index[pos])].sum())
+    return float(
+        problem.option_cost_sek[pos].sum()
+        + problem.site_cost_sek[np.unique(problem.site_index[pos])].sum()
+    )
 
 
 def covered_weight(problem: PlacementProblem, selected: list[str]) -> float:
@@ -173,7 +192,9 @@ CASES = [(seed, 1 + seed % 2, 25_000.0 + 12_500.0 * (seed % 4)) for seed in rang
 
 
 @pytest.mark.parametrize(("seed", "slots", "budget"), CASES)
-def test_milp_and_auto_match_enumeration_and_bounds_hold(seed: int, slots: int, budget: float) -> None:
+def test_milp_and_auto_match_enumeration_and_bounds_hold(
+    seed: int, slots: int, budget: float
+) -> None:
     problem = random_problem(seed, slots_per_site=slots)
     opt, _ = enumerate_optimum(problem, budget)
     for method in ("milp", "auto"):
@@ -190,7 +211,9 @@ def test_milp_and_auto_match_enumeration_and_bounds_hold(seed: int, slots: int, 
 
 
 @pytest.mark.parametrize(("seed", "slots", "budget"), CASES)
-def test_greedy_respects_its_guarantee_and_every_bound_is_valid(seed: int, slots: int, budget: float) -> None:
+def test_greedy_respects_its_guarantee_and_every_bound_is_valid(
+    seed: int, slots: int, budget: float
+) -> None:
     problem = random_problem(seed, slots_per_site=slots)
     opt, _ = enumerate_optimum(problem, budget)
     g = greedy(problem, budget)
@@ -207,8 +230,13 @@ def test_greedy_respects_its_guarantee_and_every_bound_is_valid(seed: int, slots
 def test_hand_checked_instance() -> None:
     # o0 covers points 0-2 (cost 10k), o1 covers 2-4 (cost 10k), o2 covers 0-4 (cost 25k).
     cover = np.array([[1, 1, 1, 0, 0], [0, 0, 1, 1, 1], [1, 1, 1, 1, 1]])
-    problem = make_problem(cover, site=["a", "b", "c"], cost=[10_000, 10_000, 25_000],
-                           site_cost={"a": 0, "b": 0, "c": 0}, weight=[1, 1, 5, 1, 1])
+    problem = make_problem(
+        cover,
+        site=["a", "b", "c"],
+        cost=[10_000, 10_000, 25_000],
+        site_cost={"a": 0, "b": 0, "c": 0},
+        weight=[1, 1, 5, 1, 1],
+    )
     # 20k buys o0 + o1 (all 9 weight); greedy by weight per krona takes o0 first (7/10k).
     plan = CameraPlacement(budget_sek=20_000).solve(problem)
     assert plan.selected_ == ["o0", "o1"]
@@ -223,8 +251,13 @@ def test_hand_checked_instance() -> None:
 def test_shared_site_cost_is_paid_once() -> None:
     # Two slots on one pole (site cost 20k) and a lone pole (site cost 0).
     cover = np.array([[1, 1, 0, 0], [0, 0, 1, 1], [1, 0, 0, 1]])
-    problem = make_problem(cover, site=["p", "p", "q"], slot=["p-1", "p-2", "q-1"],
-                           cost=[5_000, 5_000, 12_000], site_cost={"p": 20_000, "q": 0})
+    problem = make_problem(
+        cover,
+        site=["p", "p", "q"],
+        slot=["p-1", "p-2", "q-1"],
+        cost=[5_000, 5_000, 12_000],
+        site_cost={"p": 20_000, "q": 0},
+    )
     plan = CameraPlacement(budget_sek=30_000, method="milp").solve(problem)
     assert plan.selected_ == ["o0", "o1"]  # 5k + 5k + 20k once = 30k, all 4 points
     assert plan.cost_sek_ == 30_000
@@ -234,6 +267,28 @@ def test_shared_site_cost_is_paid_once() -> None:
     g = greedy(problem, 30_000)
     assert g.selected == ["o2"]
     assert g.objective >= KHULLER * 4
+
+
+def test_slot_ids_sorting_unlike_their_sites() -> None:
+    # Site "a" has slots "z1", "z2", site "b" slot "c1": sorted slot ids do not follow the sites.
+    rng = np.random.default_rng(2)
+    cover = rng.random((6, 18)) < 0.3
+    problem = make_problem(
+        cover,
+        site=["a", "a", "a", "a", "b", "b"],
+        slot=["z1", "z1", "z2", "z2", "c1", "c1"],
+        cost=[6_000, 7_000, 5_000, 9_000, 8_000, 4_000],
+        site_cost={"a": 15_000, "b": 3_000},
+        weight=list(rng.integers(1, 6, 18).astype(float)),
+    )
+    for budget in (20_000, 30_000, 45_000):
+        opt, _ = enumerate_optimum(problem, budget)
+        plan = CameraPlacement(budget_sek=budget).solve(problem)
+        assert plan.objective_ == pytest.approx(opt)
+        assert plan.cost_sek_ <= budget
+        assert greedy(problem, budget).objective <= opt + 1e-9
+        assert lagrangian_bound(problem, budget).bound >= opt - 1e-9
+        assert lp_bound(problem, budget).bound >= opt - 1e-9
 
 
 def test_min_cameras_per_area_matches_enumeration() -> None:
@@ -271,8 +326,14 @@ def test_fixed_excluded_and_stop_area_only() -> None:
     problem = random_problem(5, n_sites=5, slots_per_site=2)
     fixed = next(o for o, c in problem.options["legal_class"].items() if c == "general")
     excluded = problem.options.index[problem.options["legal_class"] == "stop_area"][0]
-    p2 = PlacementProblem(problem.options, problem.sites, problem.demand, problem.coverage,
-                          fixed=frozenset({fixed}), excluded=frozenset({excluded}))
+    p2 = PlacementProblem(
+        problem.options,
+        problem.sites,
+        problem.demand,
+        problem.coverage,
+        fixed=frozenset({fixed}),
+        excluded=frozenset({excluded}),
+    )
     budget = 50_000.0
     opt, _ = enumerate_optimum(p2, budget, stop_area_only=True)
     plan = CameraPlacement(budget_sek=budget, stop_area_only=True).solve(p2)
@@ -290,7 +351,9 @@ def test_fixed_excluded_and_stop_area_only() -> None:
 def test_infeasible_budget_names_the_cheapest_camera() -> None:
     cover = np.array([[1, 0], [0, 1]])
     # Camera and site: a costs 12 000 + 1 000, b costs 9 000 + 3 500 = 12 500 (the cheapest).
-    problem = make_problem(cover, site=["a", "b"], cost=[12_000, 9_000], site_cost={"a": 1_000, "b": 3_500})
+    problem = make_problem(
+        cover, site=["a", "b"], cost=[12_000, 9_000], site_cost={"a": 1_000, "b": 3_500}
+    )
     with pytest.raises(InfeasibleError, match=r"cheapest option costs 12,500 SEK"):
         CameraPlacement(budget_sek=10_000).solve(problem)
 
@@ -312,8 +375,13 @@ def test_bad_parameters_are_explained() -> None:
         CameraPlacement(budget_sek=50_000, method="exact").solve(problem)  # type: ignore[arg-type]
     with pytest.raises(InputError, match="not in options"):
         CameraPlacement(budget_sek=50_000).solve(
-            PlacementProblem(problem.options, problem.sites, problem.demand, problem.coverage,
-                             fixed=frozenset({"nope"}))
+            PlacementProblem(
+                problem.options,
+                problem.sites,
+                problem.demand,
+                problem.coverage,
+                fixed=frozenset({"nope"}),
+            )
         )
 
 
@@ -321,8 +389,12 @@ def test_reduction_merges_demand_and_drops_dominated_headings() -> None:
     # Pole p: heading o0 sees points 0-3, heading o1 sees 0-1 only (dominated, same cost).
     # Points 0 and 1 are seen by the same options {o0, o1, o2}: one class.
     cover = np.array([[1, 1, 1, 1, 0], [1, 1, 0, 0, 0], [1, 1, 0, 0, 1]])
-    problem = make_problem(cover, site=["p", "p", "q"], cost=[8_000, 8_000, 8_000],
-                           site_cost={"p": 10_000, "q": 10_000})
+    problem = make_problem(
+        cover,
+        site=["p", "p", "q"],
+        cost=[8_000, 8_000, 8_000],
+        site_cost={"p": 10_000, "q": 10_000},
+    )
     plan = CameraPlacement(budget_sek=40_000).solve(problem)
     red = plan.reduction_
     assert red["options"] == 3
@@ -346,8 +418,16 @@ def test_frontier_is_non_decreasing_with_valid_bounds() -> None:
         assert obj <= opt + 1e-9 <= bound + 2e-9
     marg = ok["marginal_per_sek"].iloc[1:]
     assert np.allclose(marg, ok["objective"].diff().iloc[1:] / ok["budget_sek"].diff().iloc[1:])
-    assert set(df.columns) >= {"budget_sek", "objective", "bound", "gap", "cost_sek", "n_cameras",
-                               "coverage_share", "marginal_per_sek"}
+    assert set(df.columns) >= {
+        "budget_sek",
+        "objective",
+        "bound",
+        "gap",
+        "cost_sek",
+        "n_cameras",
+        "coverage_share",
+        "marginal_per_sek",
+    }
 
 
 def test_auto_matches_plain_milp_on_a_larger_instance() -> None:
@@ -364,9 +444,13 @@ def test_auto_matches_plain_milp_on_a_larger_instance() -> None:
         rows.append((diff <= 45) & (dist <= 60))
     cover = np.stack(rows, axis=1).reshape(n_poles * 4, n_dem)
     site = [f"p{i:03d}" for i in range(n_poles) for _ in range(4)]
-    problem = make_problem(cover, site=site, cost=[9_000.0] * len(site),
-                           site_cost={f"p{i:03d}": float(rng.choice([10_000, 27_500])) for i in range(n_poles)},
-                           weight=list(rng.lognormal(0, 1, n_dem)))
+    problem = make_problem(
+        cover,
+        site=site,
+        cost=[9_000.0] * len(site),
+        site_cost={f"p{i:03d}": float(rng.choice([10_000, 27_500])) for i in range(n_poles)},
+        weight=list(rng.lognormal(0, 1, n_dem)),
+    )
     milp = CameraPlacement(budget_sek=300_000, method="milp", mip_gap=0).solve(problem)
     auto = CameraPlacement(budget_sek=300_000, mip_gap=0).solve(problem)
     assert milp.status_ == auto.status_ == "optimal"
@@ -385,8 +469,12 @@ def test_from_scenario_reads_budget_and_placement() -> None:
             "inputs": {"osm": "a.osm", "gtfs": "g.zip", "incidents": "i.csv"},
             "cameras": [{"model": "m", "horizontal_px": 2560, "hfov_deg": 60, "capex_sek": 9000}],
             "budget": {"total_sek": 750_000},
-            "placement": {"method": "greedy", "time_limit_s": 12, "stop_area_only": True,
-                          "min_cameras_per_area": {"Centrum": 2}},
+            "placement": {
+                "method": "greedy",
+                "time_limit_s": 12,
+                "stop_area_only": True,
+                "min_cameras_per_area": {"Centrum": 2},
+            },
         }
     )
     plan = CameraPlacement.from_scenario(scenario)
