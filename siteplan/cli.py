@@ -156,9 +156,15 @@ def _run_and_write(
     return written
 
 
+def _num(value: float, lang: str) -> str:
+    """A whole number with the language's thousands separator (a space in Swedish)."""
+    text = f"{value:,.0f}"
+    return text.replace(",", "\u00a0") if lang == "sv" else text
+
+
 def _sek(value: float, lang: str) -> str:
     """Money as planners write it: '498 500 kr' in Swedish, '498,500 SEK' in English."""
-    return f"{value:,.0f}".replace(",", "\u00a0") + " kr" if lang == "sv" else f"{value:,.0f} SEK"
+    return f"{_num(value, lang)} kr" if lang == "sv" else f"{_num(value, lang)} SEK"
 
 
 def _print_summary(
@@ -166,7 +172,9 @@ def _print_summary(
 ) -> None:
     table = Table(title=_label("cli.summary_title", lang, "Plan summary"), show_header=False)
     s = summary
-    inputs = ", ".join(f"{n:,} {_label(f'cli.count.{k}', lang, k)}" for k, n in counts.items())
+    inputs = ", ".join(
+        f"{_num(n, lang)} {_label(f'cli.count.{k}', lang, k)}" for k, n in counts.items()
+    )
     rows = [
         (_label("cli.inputs", lang, "Inputs"), inputs),
         (

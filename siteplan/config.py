@@ -110,8 +110,18 @@ class IncidentColumns(_Section):
     coord_crs: str = "EPSG:4326"
     area_text: list[str] | None = None
     """Columns searched for an area name when a row has no usable coordinates."""
-    placeholder_lonlat: tuple[float, float] | None = None
-    """A (lon, lat) the source puts on rows it cannot place (e.g. a municipality centroid)."""
+    placeholder_lonlat: list[tuple[float, float]] | None = None
+    """(lon, lat) points the source puts on rows it cannot place (e.g. a municipality or
+    county centroid); one pair is accepted too."""
+
+    @field_validator("placeholder_lonlat", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple) and len(value) == 2 and all(
+            isinstance(v, int | float) for v in value
+        ):
+            return [tuple(value)]
+        return value
 
 
 class InputsConfig(_Section):

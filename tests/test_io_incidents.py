@@ -499,3 +499,26 @@ def test_real_linkoping_police_feed(linkoping_dir):
     assert "18 of 21 points share the exact coordinate (lon 15.519784, lat 58.345364)" in messages
     assert inc["occurred_at"].min() >= pd.Timestamp("2022-11-01", tz="Europe/Stockholm")
     assert inc.index.is_unique
+
+
+def test_real_police_feed_with_two_placeholders(linkoping_dir):
+    """The feed also puts the county centroid on rows it cannot place: list both."""
+    names = ["Skäggetorp", "Ryd", "Berga", "centrum", "Tornby", "Lambohov", "Valla", "Ekholmen"]
+    areas = gpd.GeoDataFrame(
+        geometry=[
+            box(530_000 + 1000 * i, 6_470_000, 530_900 + 1000 * i, 6_470_900) for i in range(8)
+        ],
+        index=pd.Index(names, name="area"),
+        crs=3006,
+    )
+    columns = FEED_COLUMNS.model_copy(
+        update={"placeholder_lonlat": [CENTROID, (15.519784, 58.345364)]}
+    )
+    with pytest.warns(InputWarning):
+        inc = load_incidents(
+            linkoping_dir / "police_events_linkoping.csv", columns=columns, areas=areas
+        )
+    # Only the 3 rows placed in other towns keep a point; the county-centroid rows became
+    # area-level (where the text names an area) or were skipped.
+    assert inc.geometry.notna().sum() == 3
+    assert inc["area"].notna().sum() > 93

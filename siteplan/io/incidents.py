@@ -422,12 +422,14 @@ def _lonlat_of(points: gpd.GeoDataFrame) -> pd.DataFrame:
     return pd.DataFrame({"lon": deg.x.mask(empty), "lat": deg.y.mask(empty)}, index=points.index)
 
 
-def _is_placeholder(lonlat: pd.DataFrame, placeholder: tuple[float, float] | None) -> pd.Series:
-    if placeholder is None:
-        return pd.Series(False, index=lonlat.index)
-    lon, lat = placeholder
-    near_lon = (lonlat["lon"] - lon).abs() <= _PLACEHOLDER_TOL_DEG
-    return near_lon & ((lonlat["lat"] - lat).abs() <= _PLACEHOLDER_TOL_DEG)
+def _is_placeholder(
+    lonlat: pd.DataFrame, placeholder: Sequence[tuple[float, float]] | None
+) -> pd.Series:
+    hit = pd.Series(False, index=lonlat.index)
+    for lon, lat in placeholder or ():
+        near_lon = (lonlat["lon"] - lon).abs() <= _PLACEHOLDER_TOL_DEG
+        hit |= near_lon & ((lonlat["lat"] - lat).abs() <= _PLACEHOLDER_TOL_DEG)
+    return hit
 
 
 def _check_area_of_use(
@@ -502,7 +504,7 @@ def _warn_shared_point(lonlat: pd.DataFrame, path: Path) -> None:
         warnings.warn(
             f"{path}: {count} of {len(lonlat)} points share the exact coordinate "
             f"(lon {lon}, lat {lat}). If the source puts this on rows it cannot place (e.g. a "
-            f"municipality centroid), set {_KEY}.placeholder_lonlat = [{lon}, {lat}].",
+            f"municipality centroid), add [{lon}, {lat}] to {_KEY}.placeholder_lonlat.",
             InputWarning,
             stacklevel=3,
         )
