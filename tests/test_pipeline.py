@@ -154,7 +154,9 @@ def test_shared_outputs_hold_no_single_incident(demo_out: Path) -> None:
     from scipy.spatial import cKDTree
 
     incidents = pd.read_csv(Path(__file__).resolve().parents[1] / "data/sample/incidents.csv")
-    html = (demo_out / "map.html").read_text("utf-8") + (demo_out / "report.html").read_text("utf-8")
+    html = (demo_out / "map.html").read_text("utf-8") + (demo_out / "report.html").read_text(
+        "utf-8"
+    )
     # Every point feature in the shared HTML is a stop or a camera: 80 stops + the cameras.
     points = re.findall(
         r'"coordinates":\s*\[\s*(-?\d+\.\d+)\s*,\s*(-?\d+\.\d+)\s*\],\s*"type":\s*"Point"', html
