@@ -108,6 +108,8 @@ class IncidentColumns(_Section):
     x: str | None = None
     y: str | None = None
     coord_crs: str = "EPSG:4326"
+    encoding: str | None = None
+    """Encoding of a CSV file, e.g. "cp1252" for a Swedish spreadsheet export; None: UTF-8."""
     area_text: list[str] | None = None
     """Columns searched for an area name when a row has no usable coordinates."""
     placeholder_lonlat: list[tuple[float, float]] | None = None

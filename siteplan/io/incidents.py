@@ -83,7 +83,7 @@ def load_incidents(
         The priority areas (from :func:`siteplan.io.areas.load_areas`, indexed by name). Needed when
         rows without coordinates are to be located by the area named in their text.
     encoding
-        Encoding of a CSV file; None means UTF-8 and checks that it is.
+        Encoding of a CSV file; None means ``columns.encoding``, else UTF-8 (checked).
     layer
         Layer of a multi-layer file such as a GeoPackage.
 
@@ -114,7 +114,7 @@ def load_incidents(
     path = require_file(path, what="incident file")
     cols = columns or IncidentColumns()
     target = parse_crs(crs, key="study_area.crs")
-    table, points = _read(path, encoding=encoding, layer=layer)
+    table, points = _read(path, encoding=encoding or cols.encoding, layer=layer)
     id_col = _resolve_columns(table, cols, path, has_geometry=points is not None)
 
     ids = _ids(table[id_col], path, id_col)

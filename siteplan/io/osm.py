@@ -943,7 +943,7 @@ def _finish(
     if isinstance(features, tuple):
         buildings, lamps, bus_stops, pois = features
     else:
-        buildings, lamps, bus_stops, pois = _feature_layers(features, target)
+        buildings, lamps, bus_stops, pois = _feature_layers(features, target, label=label)
     n_foot = int(edges["highway"].isin(FOOTWAY_HIGHWAYS).sum())
     road_only = n_foot == 0
     if road_only:
@@ -1041,8 +1041,37 @@ def _as_points(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
     return geoms.where(is_point, geoms.representative_point())
 
 
+def _valid_buildings(buildings: gpd.GeoDataFrame, label: str) -> gpd.GeoDataFrame:
+    """
+    Repair invalid outlines (e.g. self-intersecting, or cut by the extract's edge).
+
+    :func:`shapely.make_valid` keeps the polygonal parts; outlines with no area left are
+    dropped. Later steps (visibility, masking) need valid polygons.
+    """
+    geoms = buildings.geometry.to_numpy()
+    invalid = ~shapely.is_valid(geoms)
+    if not invalid.any():
+        return buildings
+    reason = shapely.is_valid_reason(geoms[invalid][0])
+    fixed = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
+    for i, geom in enumerate(fixed):
+        if geom.geom_type not in {"Polygon", "MultiPolygon"}:  # e.g. a polygon and a stray line
+            parts = [p for p in shapely.get_parts(geom) if p.geom_type.endswith("Polygon")]
+            fixed[i] = shapely.union_all(parts) if parts else None
+    out = buildings.copy()
+    out.loc[invalid, "geometry"] = fixed
+    gone = out.geometry.isna() | out.geometry.is_empty
+    ids = list(buildings.index[invalid][:3])
+    _warn(
+        f"{label}: repaired {int(invalid.sum())} invalid building outline(s) with "
+        f"shapely.make_valid (e.g. {ids}: {reason}); dropped {int(gone.sum())} left without "
+        "area."
+    )
+    return out[~gone]
+
+
 def _feature_layers(
-    features: gpd.GeoDataFrame | None, target: pyproj.CRS
+    features: gpd.GeoDataFrame | None, target: pyproj.CRS, *, label: str = "OSM"
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Split osmnx/pyrosm features into buildings, lamps, bus stops and POIs."""
     empty_b = _empty_layer("building_id", {"building": "str", "residential": "bool"}, target)
@@ -1068,7 +1097,7 @@ def _feature_layers(
     buildings = f.loc[bmask, ["building", "geometry"]].copy()
     buildings["building"] = buildings["building"].astype("str")
     buildings["residential"] = buildings["building"].isin(RESIDENTIAL_BUILDINGS).astype(bool)
-    buildings = buildings[["building", "residential", "geometry"]]
+    buildings = _valid_buildings(buildings[["building", "residential", "geometry"]], label)
     buildings.index.name = "building_id"
 
     lamps = f.loc[(f["highway"] == "street_lamp") & (f.geom_type == "Point"), ["geometry"]]
