@@ -1,0 +1,65 @@
+"""Time the whole `siteplan demo` job on the sample town, step by step.
+
+Run: ``python benchmarks/bench_pipeline.py`` (writes the "Pipeline" section of RESULTS.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+import resource
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+from siteplan import pipeline, reports
+from siteplan.config import load_scenario
+from siteplan.datasets import get_path
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+START, END = "<!-- pipeline:start -->", "<!-- pipeline:end -->"
+
+
+def main() -> None:
+    warnings.simplefilter("ignore")
+    scenario = load_scenario(get_path("scenario.toml"))
+    t0 = time.perf_counter()
+    result = pipeline.run(scenario)
+    with tempfile.TemporaryDirectory() as tmp:
+        t1 = time.perf_counter()
+        reports.write_all(result, Path(tmp) / "exempelstad")
+        write_s = time.perf_counter() - t1
+    total_s = time.perf_counter() - t0
+    rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    s = result.summary
+    rows = "\n".join(f"| {k} | {v:.1f} |" for k, v in result.seconds.items())
+    text = f"""{START}
+## Pipeline (`siteplan demo` on the sample town)
+
+Measured {dt.date.today()} on {platform.machine()} (2 cores), Python {platform.python_version()}.
+Reproduce: `python benchmarks/bench_pipeline.py`.
+
+Problem: {len(result.problem.options):,} camera options at {len(result.problem.sites):,} sites,
+{len(result.problem.demand):,} demand points; plan: {s["n_cameras"]} cameras,
+{s["cost_sek"]:,.0f} of {s["budget_sek"]:,.0f} SEK, {s["coverage_share"]:.1%} of weighted demand,
+gap {s["solver"]["gap"]:.3%} ({s["solver"]["method"]}, {s["solver"]["status"]}).
+
+| step | seconds |
+|---|---:|
+{rows}
+| write outputs | {write_s:.1f} |
+| **total** | **{total_s:.1f}** |
+
+Peak resident memory (getrusage maxrss): {rss_mib:,.0f} MiB.
+{END}"""
+    old = RESULTS.read_text("utf-8") if RESULTS.exists() else "# Benchmark results\n"
+    if START in old:
+        head, rest = old.split(START, 1)
+        old = head + rest.split(END, 1)[1].lstrip("\n")
+    RESULTS.write_text(old.rstrip("\n") + "\n\n" + text + "\n", encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
