@@ -283,7 +283,7 @@ def run(
     with _step("summary", seconds, progress):
         cameras, footprints = _cameras(problem, plan, scenario)
         corr = corr.assign(covered_share=_covered_share(problem, plan, corr.index))
-        summary = summarise(scenario, corr, problem, plan, evaluation, front)
+        summary = summarise(scenario, corr, problem, plan, evaluation, front, cameras)
     regime = scenario.legal.effective_regime
     log.info(
         "plan %s: %d cameras, %.0f SEK, %.1f%% of weighted demand covered, gap %.3f%%",
@@ -490,6 +490,7 @@ def summarise(
     plan: placement.CameraPlacement,
     evaluation: pd.DataFrame,
     frontier: pd.DataFrame,
+    cameras: gpd.GeoDataFrame,
 ) -> dict[str, Any]:
     """
     The numbers of ``summary.json``, reproducible from the written layers.
@@ -498,13 +499,15 @@ def summarise(
     ----------
     scenario, corridors, problem, plan, evaluation, frontier
         The run's parts.
+    cameras
+        The chosen cameras (one row per camera, with ``site_id``, ``area``, ``legal_class``
+        and ``total_cost_sek``).
 
     Returns
     -------
     summary
         A JSON-serialisable dictionary.
     """
-    cams, _ = _cameras(problem, plan, scenario)
     w = problem.weights
     cov = np.asarray(plan.covered_, dtype=bool)
     step = scenario.coverage.sample_step_m
@@ -525,16 +528,16 @@ def summarise(
         "budget_sek": float(scenario.budget.total_sek),
         "horizon_years": float(scenario.budget.horizon_years),
         "cost_sek": float(plan.cost_sek_),
-        "n_cameras": len(cams),
-        "n_sites": int(cams["site_id"].nunique()),
+        "n_cameras": len(cameras),
+        "n_sites": int(cameras["site_id"].nunique()),
         "demand_total": demand_total,
         "demand_covered": demand_covered,
         "coverage_share": demand_covered / demand_total if demand_total > 0 else 0.0,
         "corridor_length_m": float(corridors["length_m"].sum()),
         "covered_length_m": covered_length,
         "sample_step_m": float(step),
-        "by_area": _group_summary("area", problem, plan, cams),
-        "by_legal_class": _group_summary("legal_class", problem, plan, cams),
+        "by_area": _group_summary("area", problem, plan, cameras),
+        "by_legal_class": _group_summary("legal_class", problem, plan, cameras),
         "solver": {
             "method": plan.method_,
             "status": plan.status_,
