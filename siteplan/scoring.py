@@ -176,6 +176,28 @@ def _snap(
     return positions[i_idx[first]], c_idx[first]
 
 
+def _warn_off_network(
+    corridors: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *, reach_m: float
+) -> None:
+    """Warn with counts when point incidents lie beyond the kernel's reach of every segment."""
+    positions = np.flatnonzero(_point_mask(incidents))
+    if len(positions) == 0:
+        return
+    pts = incidents.geometry.values[positions]
+    near = np.unique(corridors.sindex.nearest(pts, max_distance=reach_m)[0])
+    far = len(positions) - len(near)
+    if far:
+        example = incidents.index[positions[np.setdiff1d(np.arange(len(positions)), near)[0]]]
+        warnings.warn(
+            f"{far} of {len(positions)} point incidents lie more than {reach_m:.0f} m from every "
+            f"corridor (e.g. {example!r}), so they add nothing to any score: outside the walk "
+            "network's extract, or a placeholder coordinate (set "
+            "inputs.incident_columns.placeholder_lonlat).",
+            InputWarning,
+            stacklevel=3,
+        )
+
+
 def _snap_counts(corridors: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame) -> np.ndarray:
     """Point incidents per segment, each on its nearest segment within SNAP_DISTANCE_M."""
     _, seg = _snap(corridors, incidents)
@@ -860,6 +882,7 @@ def score_corridors(
         )
     else:
         bandwidth_m = float(config.bandwidth_m)
+    _warn_off_network(corridors, incidents, reach_m=6 * bandwidth_m)
     scored = corridors.copy()
     scored["kde_intensity"] = kde_intensity(
         corridors, incidents, bandwidth_m=bandwidth_m, weights=weights

@@ -541,3 +541,17 @@ def test_missing_columns_raise_input_error(town):
         scoring.incident_weights(incidents.drop(columns="occurred_at"), config=ScoringConfig())
     with pytest.raises(InputError, match="run score_corridors first"):
         scoring.rankings(corridors)
+
+
+def test_incidents_beyond_the_kernel_reach_are_reported_not_silently_lost():
+    corr = corridors_from({"a": ((0, 0), (50, 0)), "b": ((50, 0), (100, 0))})
+    inc = incidents_from(
+        [
+            ("near", "2024-01-01 22:00", "Misshandel", None, (20, 5)),
+            ("far", "2024-01-01 22:00", "Misshandel", None, (5_000, 5_000)),
+        ]
+    )
+    config = ScoringConfig(bandwidth_m=50.0)
+    with pytest.warns(InputWarning, match=r"1 of 2 point incidents lie more than 300 m.*'far'"):
+        scored = scoring.score_corridors(corr, inc, no_stops(), config=config)
+    assert scored["incident_count"].sum() == 1
