@@ -138,6 +138,7 @@ LABELS: dict[str, dict[str, str]] = {
     "report.covered_demand": {"sv": "Täckt efterfrågan", "en": "Covered demand"},
     "report.top_corridors": {"sv": "Högst rankade stråk och varför", "en": "Top-ranked corridors and why"},
     "report.street": {"sv": "Gata", "en": "Street"},
+    "report.top_by_area": {"sv": "De fem högst rankade stråken per område", "en": "The five top-ranked corridors per area"},
     "report.score": {"sv": "Poäng", "en": "Score"},
     "report.comp_incidents": {"sv": "Händelser per meter (utjämnat)", "en": "Incidents per metre (smoothed)"},
     "report.comp_area_incidents": {"sv": "Områdeshändelser", "en": "Area incidents"},

@@ -195,7 +195,7 @@ def render_report(result: PlanResult, *, procurement: pd.DataFrame | None = None
     """
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    from siteplan import legal
+    from siteplan import legal, scoring
     from siteplan.i18n import t
 
     sc = result.scenario
@@ -206,13 +206,17 @@ def render_report(result: PlanResult, *, procurement: pd.DataFrame | None = None
     env.globals["t"] = lambda key, **kw: t(key, lang, **kw)
     corr = result.corridors
     comp_cols = [c for c in corr.columns if c.startswith("comp_")]
-    top = (
-        corr.sort_values(["score", "length_m"], ascending=[False, False])
-        .head(20)
-        .reset_index()[
-            ["corridor_id", "name", "area", "legal_class", "score", *comp_cols, "covered_share"]
+    cols = ["corridor_id", "name", "area", "legal_class", "score", *comp_cols, "covered_share"]
+    covered = corr["covered_share"]
+
+    def ranked(by: str | None, top: int) -> pd.DataFrame:
+        table = scoring.rankings(corr, by=by, top=top)
+        return table.assign(covered_share=covered.reindex(table["corridor_id"]).to_numpy())[
+            ([by] if by else []) + cols
         ]
-    )
+
+    top = ranked(None, 20)
+    top_by_area = ranked("area", 5) if corr["area"].notna().any() else None
     ev = result.evaluation
     summary = result.summary
     regime = result.regime
@@ -228,6 +232,7 @@ def render_report(result: PlanResult, *, procurement: pd.DataFrame | None = None
         frontier_png=frontier_chart(result.frontier, budget_sek=sc.budget.total_sek, lang=lang),
         frontier=_records(result.frontier),
         top=_records(top),
+        top_by_area=None if top_by_area is None else _records(top_by_area),
         comp_cols=comp_cols,
         cameras=_records(pd.DataFrame(result.cameras.drop(columns="geometry")).reset_index()),
         evaluation=_records(ev),

@@ -35,6 +35,7 @@ def fake_result(evaluation: pd.DataFrame, *, lang: str = "en") -> types.SimpleNa
             "legal_class": ["general"],
             "length_m": [50.0],
             "score": [0.5],
+            "rank": [1],
             "comp_incidents": [0.0],
             "covered_share": [0.0],
         },
