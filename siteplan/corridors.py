@@ -22,6 +22,7 @@ import shapely
 
 from siteplan.crs import require_projected, require_same_crs
 from siteplan.errors import InputError, InputWarning
+from siteplan.schemas import require
 
 __all__ = ["CORRIDOR_COLUMNS", "build_corridors", "corridor_graph", "snap_points"]
 
@@ -281,13 +282,7 @@ def snap_points(
 
 
 def _require(frame: pd.DataFrame, columns: tuple[str, ...], name: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        msg = (
-            f"`{name}`: missing column(s) {missing}; found {list(frame.columns)}. Build it with "
-            "siteplan.corridors.build_corridors."
-        )
-        raise InputError(msg)
+    require(frame, columns, name=name, hint="Build it with siteplan.corridors.build_corridors.")
 
 
 def _check_edges(edges: gpd.GeoDataFrame) -> None:

@@ -55,6 +55,7 @@ from siteplan.config import (
 from siteplan.crs import require_projected, require_same_crs
 from siteplan.errors import InputError, InputWarning, ScenarioError
 from siteplan.problem import OPTION_COLUMNS, PlacementProblem
+from siteplan.schemas import require
 
 __all__ = [
     "SOURCE_PRIORITY",
@@ -108,13 +109,9 @@ _SITE_SOURCE_KEY = {
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        msg = (
-            f"`{name}` lacks column(s) {missing}; found {list(frame.columns)}. "
-            f"Build it with the siteplan step that produces `{name}`."
-        )
-        raise InputError(msg)
+    require(
+        frame, columns, name=name, hint=f"Build it with the siteplan step that produces `{name}`."
+    )
 
 
 def _geoms(layer: gpd.GeoDataFrame | gpd.GeoSeries) -> np.ndarray:

@@ -27,6 +27,7 @@ from siteplan.config import LegalConfig
 from siteplan.corridors import corridor_graph, snap_points
 from siteplan.crs import require_same_crs
 from siteplan.errors import InputError, InputWarning
+from siteplan.schemas import require
 
 __all__ = [
     "EXEMPT_PURPOSES",
@@ -526,10 +527,7 @@ _BUILD_HINT = "Build it with siteplan.corridors.build_corridors."
 
 
 def _require(frame: pd.DataFrame, columns: Iterable[str], name: str, hint: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        msg = f"`{name}`: missing column(s) {missing}; found {list(frame.columns)}. {hint}"
-        raise InputError(msg)
+    require(frame, columns, name=name, hint=hint)
 
 
 def _missing(value: Any) -> bool:

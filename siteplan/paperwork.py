@@ -40,6 +40,7 @@ from siteplan import legal
 from siteplan.crs import require_projected, require_same_crs
 from siteplan.errors import InputError
 from siteplan.i18n import t
+from siteplan.schemas import require
 
 if TYPE_CHECKING:
     from siteplan.config import Scenario
@@ -244,10 +245,7 @@ def masking_polygons(
 
 
 def _require(frame: pd.DataFrame, columns: Iterable[str], name: str, hint: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        msg = f"`{name}`: missing column(s) {missing}; found {list(frame.columns)}. {hint}"
-        raise InputError(msg)
+    require(frame, columns, name=name, hint=hint)
 
 
 def _empty_incident_table() -> pd.DataFrame:

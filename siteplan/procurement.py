@@ -19,6 +19,7 @@ import pandas as pd
 
 from siteplan.errors import InputError
 from siteplan.i18n import t
+from siteplan.schemas import require
 
 if TYPE_CHECKING:
     from siteplan.config import Scenario
@@ -58,13 +59,7 @@ _MOUNTS = frozenset({"facade", "lamp_post", "new_pole"})
 
 
 def _require(frame: pd.DataFrame, columns: tuple[str, ...], name: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        msg = (
-            f"`{name}`: missing column(s) {missing}; found {list(frame.columns)}. "
-            "Pass PlanResult.cameras."
-        )
-        raise InputError(msg)
+    require(frame, columns, name=name, hint="Pass PlanResult.cameras.")
 
 
 def _area_names(values: pd.Series) -> pd.Series:

@@ -7,11 +7,14 @@ columns to them, writers read them. :func:`require_columns` checks a frame again
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+import geopandas as gpd
 import pandas as pd
 
 from siteplan.errors import InputError
 
-__all__ = ["LAYERS", "require_columns"]
+__all__ = ["LAYERS", "require", "require_columns"]
 
 #: layer name -> (index name, {column: description})
 LAYERS: dict[str, tuple[str, dict[str, str]]] = {
@@ -74,6 +77,35 @@ LAYERS: dict[str, tuple[str, dict[str, str]]] = {
         },
     ),
 }
+
+
+def require(frame: pd.DataFrame, columns: Iterable[str], *, name: str, hint: str = "") -> None:
+    """
+    Raise if `frame` lacks any of `columns` ("geometry" means: must be a GeoDataFrame).
+
+    Parameters
+    ----------
+    frame
+        The frame to check.
+    columns
+        Required column names.
+    name
+        The frame's name in the message, e.g. "corridors".
+    hint
+        How to build a frame that has them, appended to the message.
+
+    Raises
+    ------
+    InputError
+        Naming the missing columns and the columns that were found.
+    """
+    columns = list(columns)
+    missing = [c for c in columns if c != "geometry" and c not in frame.columns]
+    if "geometry" in columns and not isinstance(frame, gpd.GeoDataFrame):
+        missing.append("geometry")
+    if missing:
+        msg = f"`{name}`: missing column(s) {missing}; found {list(frame.columns)}. {hint}".rstrip()
+        raise InputError(msg)
 
 
 def require_columns(frame: pd.DataFrame, layer: str, *, source: str | None = None) -> None:

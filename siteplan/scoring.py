@@ -45,6 +45,7 @@ from sklearn.neighbors import KernelDensity
 from siteplan.config import ScoringConfig
 from siteplan.crs import require_projected, require_same_crs
 from siteplan.errors import InputError, InputWarning
+from siteplan.schemas import require
 
 __all__ = [
     "SNAP_DISTANCE_M",
@@ -86,15 +87,12 @@ _MAX_RASTER_CELLS = 50_000_000
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
-    missing = [c for c in columns if c != "geometry" and c not in frame.columns]
-    if "geometry" in columns and not isinstance(frame, gpd.GeoDataFrame):
-        missing.append("geometry")
-    if missing:
-        msg = (
-            f"`{name}`: missing column(s) {missing}; found {list(frame.columns)}. "
-            "Load the layer through siteplan.io (or siteplan.corridors), which builds them."
-        )
-        raise InputError(msg)
+    require(
+        frame,
+        columns,
+        name=name,
+        hint="Load the layer through siteplan.io (or siteplan.corridors), which builds them.",
+    )
 
 
 def _check_corridors(corridors: gpd.GeoDataFrame, columns: Sequence[str] = ()) -> None:
