@@ -212,7 +212,7 @@ def render_report(result: PlanResult, *, procurement: pd.DataFrame | None = None
     def ranked(by: str | None, top: int) -> pd.DataFrame:
         table = scoring.rankings(corr, by=by, top=top)
         return table.assign(covered_share=covered.reindex(table["corridor_id"]).to_numpy())[
-            ([by] if by else []) + cols
+            ([by] if by else []) + [c for c in cols if c != by]
         ]
 
     top = ranked(None, 20)
