@@ -303,12 +303,7 @@ def walk_network_from_place(place: str, *, crs: str | int | pyproj.CRS = "EPSG:3
     SourceUnavailableError
         If ``siteplan.settings.offline`` is True.
     """
-    _refuse_offline(f"place {place!r}")
-    target = parse_crs(crs, key="crs")
-    with _osmnx_settings(online=True):
-        G = ox.graph_from_place(place, network_type="walk", simplify=False, retain_all=True)
-        features = _features_online(lambda: ox.features_from_place(place, tags=_FEATURE_TAGS))
-    return _finish(G, features, label=f"OSM place {place!r}", target=target, polygon=None)
+    return _download(f"place {place!r}", place, ox.graph_from_place, ox.features_from_place, crs)
 
 
 def walk_network_from_polygon(
@@ -334,12 +329,7 @@ def walk_network_from_polygon(
     SourceUnavailableError
         If ``siteplan.settings.offline`` is True.
     """
-    _refuse_offline("polygon")
-    target = parse_crs(crs, key="crs")
-    with _osmnx_settings(online=True):
-        G = ox.graph_from_polygon(polygon, network_type="walk", simplify=False, retain_all=True)
-        features = _features_online(lambda: ox.features_from_polygon(polygon, tags=_FEATURE_TAGS))
-    return _finish(G, features, label="OSM polygon", target=target, polygon=None)
+    return _download("polygon", polygon, ox.graph_from_polygon, ox.features_from_polygon, crs)
 
 
 def walk_network_from_bbox(
@@ -365,12 +355,23 @@ def walk_network_from_bbox(
     SourceUnavailableError
         If ``siteplan.settings.offline`` is True.
     """
-    _refuse_offline(f"bbox {tuple(bbox)}")
+    return _download(f"bbox {tuple(bbox)}", bbox, ox.graph_from_bbox, ox.features_from_bbox, crs)
+
+
+def _download(
+    what: str,
+    where: Any,
+    graph_fn: Callable[..., nx.MultiDiGraph],
+    features_fn: Callable[..., gpd.GeoDataFrame],
+    crs: str | int | pyproj.CRS,
+) -> OsmLayers:
+    """Fetch the walk network and features of `where` with osmnx (refused when offline)."""
+    _refuse_offline(what)
     target = parse_crs(crs, key="crs")
     with _osmnx_settings(online=True):
-        G = ox.graph_from_bbox(bbox, network_type="walk", simplify=False, retain_all=True)
-        features = _features_online(lambda: ox.features_from_bbox(bbox, tags=_FEATURE_TAGS))
-    return _finish(G, features, label=f"OSM bbox {tuple(bbox)}", target=target, polygon=None)
+        G = graph_fn(where, network_type="walk", simplify=False, retain_all=True)
+        features = _features_online(lambda: features_fn(where, tags=_FEATURE_TAGS))
+    return _finish(G, features, label=f"OSM {what}", target=target, polygon=None)
 
 
 def save_layers(layers: OsmLayers, path: str | Path) -> Path:
