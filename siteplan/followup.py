@@ -16,7 +16,7 @@ Meta-analyses find modest reductions overall, largest in car parks (Welsh & Farr
 Piza et al. 2019): the report states estimates with their intervals and claims nothing more.
 
 Run ``python -m siteplan.followup --make-sample`` to regenerate the sample town's simulated
-installation in ``data/sample/followup/``.
+installation in ``siteplan/datasets/sample/followup/``.
 """
 
 from __future__ import annotations
@@ -1716,7 +1716,7 @@ def make_sample(
     Parameters
     ----------
     out_dir
-        Target folder (default ``data/sample/followup``).
+        Target folder (default ``siteplan/datasets/sample/followup``).
     seed
         Seed of the simulation.
 
@@ -1780,7 +1780,7 @@ def _main(argv: Sequence[str] | None = None) -> None:
         description="Regenerate the sample town's simulated installation and spending.",
     )
     parser.add_argument("--make-sample", action="store_true", help="write installed/spending CSVs")
-    parser.add_argument("--out", type=Path, default=None, help="default data/sample/followup")
+    parser.add_argument("--out", type=Path, default=None, help="default siteplan/datasets/sample/followup")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if not args.make_sample:

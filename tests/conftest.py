@@ -8,7 +8,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
-SAMPLE = ROOT / "data" / "sample"
+SAMPLE = ROOT / "siteplan" / "datasets" / "sample"
 SHARED = ROOT.parent / "shared" / "data" / "linkoping"
 
 

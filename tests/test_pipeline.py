@@ -154,7 +154,7 @@ def test_heat_raster_is_georeferenced(demo_out: Path) -> None:
 def test_shared_outputs_hold_no_single_incident(demo_out: Path) -> None:
     from scipy.spatial import cKDTree
 
-    incidents = pd.read_csv(Path(__file__).resolve().parents[1] / "data/sample/incidents.csv")
+    incidents = pd.read_csv(Path(__file__).resolve().parents[1] / "siteplan/datasets/sample/incidents.csv")
     html = (demo_out / "map.html").read_text("utf-8") + (demo_out / "report.html").read_text(
         "utf-8"
     )
@@ -191,14 +191,14 @@ def test_explain_a_camera_and_a_corridor(demo_out: Path) -> None:
 
 
 def test_validate_accepts_the_sample() -> None:
-    path = Path(__file__).resolve().parents[1] / "data/sample/scenario.toml"
+    path = Path(__file__).resolve().parents[1] / "siteplan/datasets/sample/scenario.toml"
     res = runner.invoke(app, ["validate", str(path)])
     assert res.exit_code == 0, res.output
     assert "kbl-2025" in res.output
 
 
 def test_bad_scenario_lists_every_problem_with_exit_code_2(tmp_path: Path) -> None:
-    sample = (Path(__file__).resolve().parents[1] / "data/sample/scenario.toml").read_text("utf-8")
+    sample = (Path(__file__).resolve().parents[1] / "siteplan/datasets/sample/scenario.toml").read_text("utf-8")
     text = sample.replace('crs = "EPSG:3006"', 'crs = "EPSG:4326"', 1)
     text = re.sub(r"total_sek = [0-9_]+", "total_sek = -5", text)
     text = text.replace("[legal]", "[legal]\nstop_area_radius = 30", 1)
@@ -217,7 +217,7 @@ def test_bad_scenario_lists_every_problem_with_exit_code_2(tmp_path: Path) -> No
 
 
 def test_missing_input_file_gives_exit_code_2(tmp_path: Path) -> None:
-    sample = (Path(__file__).resolve().parents[1] / "data/sample/scenario.toml").read_text("utf-8")
+    sample = (Path(__file__).resolve().parents[1] / "siteplan/datasets/sample/scenario.toml").read_text("utf-8")
     path = tmp_path / "scenario.toml"  # relative input paths now point into tmp_path
     path.write_text(sample, encoding="utf-8")
     res = runner.invoke(app, ["plan", str(path), "--out", str(tmp_path / "out")])

@@ -92,7 +92,7 @@ def test_regeneration_is_byte_identical(rebuilt, sample_dir):
     for name in SAMPLE_FILES:
         assert (out / name).read_bytes() == (sample_dir / name).read_bytes(), (
             f"{name} differs from the committed file; rerun "
-            "`python -m siteplan.datasets.build_sample` and commit data/sample"
+            "`python -m siteplan.datasets.build_sample` and commit siteplan/datasets/sample"
         )
 
 

@@ -1,5 +1,5 @@
 """
-Generate the embedded fictional sample town "Exempelstad" in ``data/sample/``.
+Generate the embedded fictional sample town "Exempelstad" in ``siteplan/datasets/sample/``.
 
 Everything here is invented: the street plan, the buildings, the bus network and the incidents
 are drawn from a seeded random generator around lat 58.0, lon 15.0, so that the real code paths
@@ -1625,7 +1625,7 @@ def build(out_dir: str | Path | None = None, *, seed: int = SEED) -> dict[str, i
     Parameters
     ----------
     out_dir
-        Folder to write to (created if needed); default ``data/sample`` in the source checkout.
+        Folder to write to (created if needed); default ``siteplan/datasets/sample`` in the source checkout.
     seed
         Seed of the random generator. The committed files use :data:`SEED`.
 
@@ -1710,7 +1710,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         Arguments (default: ``sys.argv[1:]``).
     """
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].strip())
-    parser.add_argument("--out", type=Path, default=None, help="output folder (data/sample)")
+    parser.add_argument("--out", type=Path, default=None, help="output folder (siteplan/datasets/sample)")
     parser.add_argument("--seed", type=int, default=SEED, help="random seed")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
