@@ -13,6 +13,7 @@ __all__ = [
     "InputError",
     "InputWarning",
     "NotSolvedError",
+    "OutputError",
     "ScenarioError",
     "SiteplanError",
     "SolverError",
@@ -38,6 +39,10 @@ class CRSError(SiteplanError, ValueError):
 
 class SourceUnavailableError(SiteplanError, OSError):
     """A file is missing or the network is needed but refused (offline mode, no key)."""
+
+
+class OutputError(SiteplanError, OSError):
+    """An output folder cannot be written without losing a file siteplan did not write."""
 
 
 class InfeasibleError(SiteplanError, ValueError):
