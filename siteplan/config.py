@@ -75,6 +75,14 @@ class StudyArea(_Section):
     timezone: str = "Europe/Stockholm"
     fictional: bool = False
 
+    @field_validator("name")
+    @classmethod
+    def _name_is_not_a_path(cls, value: str) -> str:
+        if set(value) == {"."}:
+            msg = f"{value!r} is not a usable name: it names a folder; use letters, e.g. 'linkoping'"
+            raise ValueError(msg)
+        return value
+
     @field_validator("crs")
     @classmethod
     def _crs_is_metric(cls, value: str) -> str:
