@@ -1,10 +1,16 @@
-"""Shared fixtures: paths to the sample town and to the real Linköping data."""
+"""Shared fixtures: the sample town, a planned sample (once per session) and real Linköping data."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from siteplan import pipeline
+from siteplan.config import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
@@ -22,3 +28,21 @@ def linkoping_dir() -> Path:
     if not (SHARED / "linkoping_roads.geojson").exists():
         pytest.skip("../shared/data/linkoping is not present on this machine")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def plan_result() -> pipeline.PlanResult:
+    """The sample town planned once per test session (no frontier sweep, to save time)."""
+    return pipeline.run(load_scenario(SAMPLE / "scenario.toml"), frontier=False)
+
+
+@pytest.fixture
+def make_plan_result(
+    plan_result: pipeline.PlanResult,
+) -> Callable[..., pipeline.PlanResult]:
+    """A factory of PlanResults: the sample's, with any fields replaced (``scenario=...``)."""
+
+    def make(**changes: Any) -> pipeline.PlanResult:
+        return dataclasses.replace(plan_result, **changes)
+
+    return make
