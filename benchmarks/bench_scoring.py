@@ -102,9 +102,9 @@ def main(folder: Path, *, write: bool) -> None:
             corridors, incidents, stops, config=config, areas=areas, graph=graph
         )
 
-    scored, score_s = timed(run_score)
-    bandwidth_m = float(scored.attrs["bandwidth_m"])
+    _scored, score_s = timed(run_score)
     weights = scoring.incident_weights(incidents, config=config)
+    bandwidth_m = scoring.bandwidth_for(incidents, config=config, weights=weights)
 
     def run_raster() -> Any:
         return scoring.heat_raster(
@@ -121,7 +121,8 @@ def main(folder: Path, *, write: bool) -> None:
         )
 
     (grid, _), raster_s = timed(run_raster)
-    table, eval_s = timed(run_evaluate)
+    evaluation, eval_s = timed(run_evaluate)
+    table = evaluation.table
     # What the policy parts of the score cost in prediction: the incident component alone,
     # with and without the severity and hour-of-day weights (recency kept).
     only = {"incidents": 1.0, "area_incidents": 0.0, "footfall": 0.0}
@@ -134,7 +135,7 @@ def main(folder: Path, *, write: bool) -> None:
     extra = {
         name: scoring.evaluate(
             corridors, incidents, stops, config=cfg, areas=areas, graph=graph, shares=(0.05, 0.1)
-        )
+        ).table
         for name, cfg in variants.items()
     }
     peaks = {
@@ -169,8 +170,8 @@ def main(folder: Path, *, write: bool) -> None:
         "",
         f"Peak resident memory of the whole process (getrusage maxrss): {rss:.0f} MiB.",
         "",
-        f"Hold-out evaluation (train before {table.attrs['cut_date']}, test after; "
-        f"{table.attrs['n_train']:,} training incidents, {int(table['N_test'].iloc[0]):,} test "
+        f"Hold-out evaluation (train before {evaluation.cut_date}, test after; "
+        f"{evaluation.n_train:,} training incidents, {int(table['N_test'].iloc[0]):,} test "
         "incidents on the network):",
         "",
         "| method | share | PAI | PEI |",
@@ -183,7 +184,7 @@ def main(folder: Path, *, write: bool) -> None:
             lines.append(f"| {name} | {row.share:.0%} | {row.pai:.2f} | {row.pei:.2f} |")
     lines += [
         "",
-        f"Empirical-Bayes prior strength k = {table.attrs['prior_strength_m']:.1f} m "
+        f"Empirical-Bayes prior strength k = {evaluation.prior_strength_m:.1f} m "
         "(estimated; small k means each segment's own count decides).",
         END,
     ]

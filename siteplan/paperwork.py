@@ -1,7 +1,6 @@
-"""Legal paperwork per camera site: packs, the 10 § register and privacy masking.
+"""Legal paperwork per camera site: the content of the packs and the 10 § register.
 
-One pack per planned site says what the camera-law regime asks for at that place (see
-../shared/DOMAIN.md §1):
+One pack per planned site says what the camera-law regime asks for at that place:
 
 - ``permit`` (``kbl-2018``; ``general`` sites under ``kbl-2020``): the content of an IMY permit
   application: map of the recorded area, incidents at the place by date, time and type and by
@@ -15,20 +14,18 @@ One pack per planned site says what the camera-law regime asks for at that place
 
 Incidents appear in packs only as a table of date, time, weekday and type inside the recorded
 area, never with coordinates. Statute references and legal wording are Swedish in both
-languages. The content functions are pure; :func:`write_paperwork` is the thin writer.
+languages. This module computes the content (:class:`SitePack`, :func:`register_rows`);
+:mod:`siteplan.render.paperwork` renders it.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import html
-import io
 import logging
 import re
-from collections.abc import Iterable, Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -40,42 +37,38 @@ from siteplan import legal
 from siteplan.crs import require_projected, require_same_crs
 from siteplan.errors import InputError
 from siteplan.i18n import t
+from siteplan.privacy import MASKING_COLUMNS
 from siteplan.schemas import require
 
 if TYPE_CHECKING:
     from siteplan.config import Scenario
-    from siteplan.pipeline import PlanResult
 
 __all__ = [
     "INCIDENT_BUFFER_M",
-    "MASKING_COLUMNS",
     "REGISTER_COLUMNS",
     "STATUTE",
+    "NearestStop",
+    "PackCamera",
+    "PackKind",
+    "PackMap",
+    "PackPlace",
+    "PackStatute",
+    "SitePack",
     "hour_weekday_table",
     "incident_table",
-    "masking_polygons",
     "pack_kind",
-    "pack_map_png",
     "recording_hours",
     "register_rows",
-    "render_combined_html",
-    "render_combined_markdown",
-    "render_pack_html",
-    "render_pack_markdown",
     "site_pack",
-    "write_paperwork",
+    "site_packs",
 ]
 
 log = logging.getLogger(__name__)
 
 #: Incidents this close to a recorded area count as "at the place" (metres).
 INCIDENT_BUFFER_M = 25.0
-#: Width of the facade strip around a residential building that is masked (metres).
-FACADE_STRIP_M = 3.0
 #: A named street farther than this from a camera is not used to describe its place (metres).
 STREET_SEARCH_M = 50.0
-#: Columns of :func:`masking_polygons` (besides the geometry).
-MASKING_COLUMNS = ("camera_id", "building_id", "kind", "area_m2")
 #: Columns of :func:`register_rows` (index ``camera_id``).
 REGISTER_COLUMNS = (
     "site_id",
@@ -91,7 +84,6 @@ REGISTER_COLUMNS = (
     "lon",
     "lat",
 )
-
 #: Statute references and legal wording; Swedish in both languages (quoted law, not interface).
 STATUTE: dict[str, str] = {
     "signage": "Upplysning om kamerabevakningen ska lämnas genom tydlig skyltning (15 § KBL).",
@@ -139,105 +131,175 @@ STATUTE: dict[str, str] = {
     ),
 }
 
-_KINDS = ("permit", "assessment", "exemption")
 _EXEMPT_PURPOSES = ("crime", "order", "accident")
 _FOOTPATHS = frozenset({"footway", "path", "steps", "cycleway", "bridleway", "corridor"})
 _SQUARES = frozenset({"pedestrian", "living_street"})
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
+#: The paperwork a site needs (see :func:`pack_kind`).
+PackKind = Literal["permit", "assessment", "exemption"]
 
-# ----------------------------------------------------------------------------------------------
-# Masking
+
+@dataclass(frozen=True)
+class PackPlace:
+    """Where a site is: street, area, type of place and a description (register wording)."""
+
+    street: str | None
+    area: str | None
+    place_type: str
+    description: str
+    lon: float | None
+    lat: float | None
 
 
-def masking_polygons(
-    footprints: gpd.GeoDataFrame,
-    buildings: gpd.GeoDataFrame,
-    *,
-    min_area_m2: float = 1.0,
-    strip_m: float = FACADE_STRIP_M,
-) -> gpd.GeoDataFrame:
+@dataclass(frozen=True)
+class PackCamera:
+    """One camera of a site and its optics."""
+
+    camera_id: str
+    model: str
+    mount: str
+    mount_height_m: float | None
+    hfov_deg: float
+    horizontal_px: int | None
+    level: str | None
+    range_m: float
+    azimuth_deg: float | None
+    footprint_m2: float
+
+
+@dataclass(frozen=True)
+class NearestStop:
+    """The stop nearest to a site and whether it lies within the stop-area radius."""
+
+    stop_id: str
+    stop_name: str
+    station_id: str
+    distance_m: float
+    radius_m: float
+    within_radius: bool
+
+
+@dataclass(frozen=True)
+class PackStatute:
+    """Statute texts of a pack (Swedish in both languages: quoted law)."""
+
+    requirement: str
+    general_ref: str
+    exemption_ref: str | None
+    signage: str
+    gdpr_basis: str
+    dpia: str
+    retention: str
+    keep_5_years: str
+    purpose: str
+    borderline: str
+
+
+@dataclass(frozen=True, eq=False)
+class PackMap:
+    """Geometries and layers for the map of the recorded area (working CRS)."""
+
+    footprints: tuple[BaseGeometry, ...]
+    cameras: tuple[BaseGeometry, ...]
+    masking: tuple[BaseGeometry, ...]
+    buildings: gpd.GeoDataFrame | None
+    corridors: gpd.GeoDataFrame | None
+    stops: gpd.GeoDataFrame | None
+
+
+@dataclass(frozen=True, eq=False)
+class SitePack:
     """
-    Residential facades in each camera's view, to be masked.
+    Everything one site's paperwork says (the site's cameras together).
 
-    A residential building's facade strip is the building buffered by `strip_m`; the part of it
-    inside a camera's footprint is masked. Only residential buildings count (a shop front
-    gives no row). OSM has no private plots, so every row is a facade strip.
-
-    Parameters
+    Attributes
     ----------
-    footprints
-        Camera footprints (Polygons) indexed by ``camera_id``, in a projected CRS.
-    buildings
-        Buildings indexed by ``building_id`` with a boolean ``residential`` column, in the CRS
-        of `footprints`.
-    min_area_m2
-        Smaller pieces are dropped (slivers from touching edges).
-    strip_m
-        Width in metres of the facade strip around a residential building.
-
-    Returns
-    -------
+    site_id, file_stem
+        The site and a file-name-safe version of its id.
+    lang
+        Language of the labels: "sv" or "en".
+    regime, regime_title
+        The camera-law regime id and its title.
+    kind
+        The paperwork the site needs (see :func:`pack_kind`).
+    legal_class, borderline
+        The site's class (its strictest camera's) and whether it is a borderline stop area.
+    legal_wording, legal_reasons
+        The regime's wording of the class, and the cameras' classification reasons.
+    fictional, study_area
+        Whether the data are fictional, and the study area's title.
+    place
+        Street, area, type of place and description.
+    cameras
+        The cameras and their optics, in camera-id order.
+    recorded_area_m2
+        Area of the union of the footprints.
+    purpose_codes, purposes, exempt_purpose
+        The purposes (codes and labels) and whether one of them allows the exemption.
+    incidents
+        The evidence: :func:`incident_table` of the recorded area (date, time, weekday,
+        hour, category; no coordinates).
+    incident_buffer_m
+        Incidents this close to the recorded area count.
+    categories
+        (category, count) pairs, most frequent first.
+    hour_weekday
+        :func:`hour_weekday_table` of `incidents` (24 × 7 counts).
+    recording_hours
+        Proposed recording days and hours (see :func:`recording_hours`).
+    retention_days
+        Days footage is kept.
     masking
-        Index ``mask_id`` ("<camera_id>:<building_id>"); columns :data:`MASKING_COLUMNS`
-        (``kind`` is "facade", ``area_m2`` the masked ground area) and Polygon geometry,
-        sorted by camera and building. No rows when no residential building is in view.
-
-    Raises
-    ------
-    CRSError
-        If the layers are unprojected or their CRSs differ.
-    InputError
-        If `buildings` has no ``residential`` column or `strip_m` is not positive.
+        Rows of :func:`siteplan.privacy.masking_polygons` for the site's cameras (may be empty).
+    stop
+        The nearest stop, or None without stops.
+    statute
+        Statute texts that apply.
+    assessment_date, next_review_date
+        Date of the assessment and of the next review (12 months later).
+    register
+        :func:`register_rows` of the site's cameras.
+    map
+        Layers for the map of the recorded area.
     """
-    require_same_crs(footprints, buildings, "footprints", "buildings")
-    if "residential" not in buildings.columns:
-        msg = (
-            f"`buildings`: missing column 'residential'; found {list(buildings.columns)}. "
-            "Load buildings through siteplan.io.osm, which sets it from the OSM building tag."
-        )
-        raise InputError(msg)
-    if not strip_m > 0:
-        msg = f"masking_polygons: strip_m must be > 0 metres; got {strip_m!r}."
-        raise InputError(msg)
-    resid = buildings[buildings["residential"].fillna(False).astype(bool).to_numpy()]
-    b_geoms = resid.geometry.to_numpy()
-    b_ok = ~(shapely.is_missing(b_geoms) | shapely.is_empty(b_geoms))
-    resid, b_geoms = resid[b_ok], b_geoms[b_ok]
-    f_geoms = footprints.geometry.to_numpy()
-    f_ok = ~(shapely.is_missing(f_geoms) | shapely.is_empty(f_geoms))
-    rows: list[tuple[str, str, float, BaseGeometry]] = []
-    if len(resid) and f_ok.any():
-        strips = shapely.buffer(b_geoms, strip_m)
-        f_pos = np.flatnonzero(f_ok)
-        i_f, i_b = shapely.STRtree(strips).query(f_geoms[f_pos], predicate="intersects")
-        pieces = shapely.intersection(f_geoms[f_pos][i_f], strips[i_b])
-        areas = shapely.area(pieces)
-        cams = footprints.index.to_numpy()[f_pos][i_f]
-        bids = resid.index.to_numpy()[i_b]
-        for cam, bid, area, geom in zip(cams, bids, areas, pieces, strict=True):
-            if area >= min_area_m2:
-                rows.append((str(cam), str(bid), float(area), geom))
-    rows.sort(key=lambda r: (r[0], r[1]))
-    out = gpd.GeoDataFrame(
-        {
-            "camera_id": pd.Series([r[0] for r in rows], dtype=object),
-            "building_id": pd.Series([r[1] for r in rows], dtype=object),
-            "kind": pd.Series(["facade"] * len(rows), dtype=object),
-            "area_m2": pd.Series([r[2] for r in rows], dtype=float),
-        },
-        geometry=[r[3] for r in rows],
-        crs=footprints.crs,
-    )
-    out.index = pd.Index([f"{r[0]}:{r[1]}" for r in rows], name="mask_id", dtype=object)
-    log.info(
-        "masking: %d facade strip(s) of %d residential building(s) in view of %d of %d camera(s)",
-        len(out),
-        out["building_id"].nunique(),
-        out["camera_id"].nunique(),
-        len(footprints),
-    )
-    return out
+
+    site_id: str
+    file_stem: str
+    lang: str
+    regime: str
+    regime_title: str
+    kind: PackKind
+    legal_class: str
+    borderline: bool
+    legal_wording: str
+    legal_reasons: tuple[str, ...]
+    fictional: bool
+    study_area: str
+    place: PackPlace
+    cameras: tuple[PackCamera, ...]
+    recorded_area_m2: float
+    purpose_codes: tuple[str, ...]
+    purposes: tuple[str, ...]
+    exempt_purpose: bool
+    incidents: pd.DataFrame
+    incident_buffer_m: float
+    categories: tuple[tuple[str, int], ...]
+    hour_weekday: pd.DataFrame
+    recording_hours: str
+    retention_days: int
+    masking: pd.DataFrame
+    stop: NearestStop | None
+    statute: PackStatute
+    assessment_date: dt.date
+    next_review_date: dt.date
+    register: pd.DataFrame
+    map: PackMap
+
+    @property
+    def n_incidents(self) -> int:
+        """Incidents at the place."""
+        return len(self.incidents)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -431,24 +493,7 @@ def recording_hours(
         return t("paperwork.hours.none", lang)
     hours = incidents_in_view["hour"].to_numpy(dtype=int)
     days = incidents_in_view["weekday"].to_numpy(dtype=int)
-    need = min_share * n - 1e-9
-    best: tuple[int, int, int, int] | None = None  # (hours per week, -covered, start, n_days)
-    best_plan: tuple[int, int, list[int]] = (0, 24, list(range(7)))
-    for length in range(1, 25):
-        for start in range(24 if length < 24 else 1):
-            inwin = (hours - start) % 24 < length
-            day = np.where(hours < start, (days - 1) % 7, days)[inwin]
-            counts = np.bincount(day, minlength=7)
-            order = sorted(range(7), key=lambda d: (-counts[d], d))
-            covered = 0
-            for k, d in enumerate(order, 1):
-                covered += int(counts[d])
-                if covered >= need:
-                    key = (length * k, -covered, start, k)
-                    if best is None or key < best:
-                        best, best_plan = key, (start, length, sorted(order[:k]))
-                    break
-    start, length, chosen = best_plan
+    start, length, chosen = _best_window(hours, days, need=min_share * n - 1e-9)
     if length * len(chosen) >= full_week_share * 168:
         start, length, chosen = 0, 24, list(range(7))
     if length >= full_day_from_h:
@@ -465,6 +510,32 @@ def recording_hours(
             return t("paperwork.hours.around_the_clock", lang)
         return f"{day_text}, {t('paperwork.hours.around_the_clock', lang)}"
     return f"{day_text} {start:02d}–{(start + length) % 24:02d}"
+
+
+def _best_window(hours: np.ndarray, days: np.ndarray, *, need: float) -> tuple[int, int, list[int]]:
+    """
+    (start hour, length, weekdays) of the fewest weekly hours covering `need` incidents.
+
+    Ties go to more incidents covered, then the earlier start, then fewer days. An incident
+    before the start hour belongs to the day before (the window ran past midnight).
+    """
+    best: tuple[int, int, int, int] | None = None  # (hours per week, -covered, start, n_days)
+    best_plan: tuple[int, int, list[int]] = (0, 24, list(range(7)))
+    for length in range(1, 25):
+        for start in range(24 if length < 24 else 1):
+            inwin = (hours - start) % 24 < length
+            day = np.where(hours < start, (days - 1) % 7, days)[inwin]
+            counts = np.bincount(day, minlength=7)
+            order = sorted(range(7), key=lambda d: (-counts[d], d))
+            covered = 0
+            for k, d in enumerate(order, 1):
+                covered += int(counts[d])
+                if covered >= need:
+                    key = (length * k, -covered, start, k)
+                    if best is None or key < best:
+                        best, best_plan = key, (start, length, sorted(order[:k]))
+                    break
+    return best_plan
 
 
 # ----------------------------------------------------------------------------------------------
@@ -566,7 +637,7 @@ def _purpose_text(codes: list[str], lang: str) -> str:
     return ", ".join(labels)
 
 
-def pack_kind(regime: str, legal_class: str) -> str:
+def pack_kind(regime: str, legal_class: str) -> PackKind:
     """
     Which paperwork a site needs: "permit", "assessment" or "exemption".
 
@@ -667,58 +738,83 @@ def register_rows(
     cams = cameras.sort_index()
     places = _places(cams, corridors, lang=lang).set_index("camera_id")
     masked = set() if masking is None or masking.empty else set(masking["camera_id"])
-    rows = []
-    for cid, cam in cams.iterrows():
-        cls = str(cam["legal_class"])
-        required = regime == "kbl-2025" and cls == "general"
-        if required:
-            note = legal.REGIMES[regime].general_ref
-        elif regime == "kbl-2025":
-            note = legal.wording(regime, cls)
-        else:
-            note = t("paperwork.register.no_register", lang, regime=regime)
-        special = t("paperwork.register.no_sound", lang)
-        if cid in masked:
-            special += "; " + t("paperwork.register.masking", lang)
-        rows.append(
-            {
-                "camera_id": cid,
-                "site_id": cam["site_id"],
-                "description": places.at[cid, "description"],
-                "area": places.at[cid, "area"],
-                "place_type": places.at[cid, "place_type"],
-                "purpose": _purpose_text(_purpose_codes(cam.get("purpose")), lang),
-                "sound_special": special,
-                "assessment_date": assessment_date.isoformat(),
-                "legal_class": cls,
-                "register_required": required,
-                "note": note,
-                "lon": float(cam["lon"]) if "lon" in cam else np.nan,
-                "lat": float(cam["lat"]) if "lat" in cam else np.nan,
-            }
+    rows = [
+        _register_row(
+            cid,
+            cam,
+            places.loc[cid],
+            regime=regime,
+            masked=cid in masked,
+            assessment_date=assessment_date,
+            lang=lang,
         )
+        for cid, cam in cams.iterrows()
+    ]
     frame = pd.DataFrame(rows, columns=["camera_id", *REGISTER_COLUMNS])
     frame["register_required"] = frame["register_required"].astype(bool)
     return frame.set_index("camera_id")
+
+
+def _register_row(
+    cid: Any,
+    cam: pd.Series,
+    place: pd.Series,
+    *,
+    regime: str,
+    masked: bool,
+    assessment_date: dt.date,
+    lang: str,
+) -> dict[str, Any]:
+    """One camera's register row."""
+    cls = str(cam["legal_class"])
+    required = regime == "kbl-2025" and cls == "general"
+    if required:
+        note = legal.REGIMES[regime].general_ref
+    elif regime == "kbl-2025":
+        note = legal.wording(regime, cls)
+    else:
+        note = t("paperwork.register.no_register", lang, regime=regime)
+    special = t("paperwork.register.no_sound", lang)
+    if masked:
+        special += "; " + t("paperwork.register.masking", lang)
+    return {
+        "camera_id": cid,
+        "site_id": cam["site_id"],
+        "description": place["description"],
+        "area": place["area"],
+        "place_type": place["place_type"],
+        "purpose": _purpose_text(_purpose_codes(cam.get("purpose")), lang),
+        "sound_special": special,
+        "assessment_date": assessment_date.isoformat(),
+        "legal_class": cls,
+        "register_required": required,
+        "note": note,
+        "lon": float(cam["lon"]) if "lon" in cam else np.nan,
+        "lat": float(cam["lat"]) if "lat" in cam else np.nan,
+    }
 
 
 # ----------------------------------------------------------------------------------------------
 # One pack
 
 
-def _nearest_stop(point: BaseGeometry, stops: gpd.GeoDataFrame | None) -> dict[str, Any] | None:
+def _nearest_stop(
+    point: BaseGeometry | None, stops: gpd.GeoDataFrame | None, *, radius_m: float
+) -> NearestStop | None:
     if stops is None or stops.empty or point is None:
         return None
     pos, dist = _nearest_rows(np.array([point]), stops, max_distance_m=None)
     if pos[0] < 0:
         return None
     row = stops.iloc[pos[0]]
-    return {
-        "stop_id": str(stops.index[pos[0]]),
-        "stop_name": _text(row.get("stop_name")) or "",
-        "station_id": _text(row.get("station_id")) or str(stops.index[pos[0]]),
-        "distance_m": float(dist[0]),
-    }
+    return NearestStop(
+        stop_id=str(stops.index[pos[0]]),
+        stop_name=_text(row.get("stop_name")) or "",
+        station_id=_text(row.get("station_id")) or str(stops.index[pos[0]]),
+        distance_m=float(dist[0]),
+        radius_m=float(radius_m),
+        within_radius=bool(float(dist[0]) <= float(radius_m)),
+    )
 
 
 def _as_frame(rows: pd.DataFrame | pd.Series, crs: Any) -> gpd.GeoDataFrame:
@@ -744,26 +840,87 @@ def _mount_text(value: Any, lang: str) -> str:
 
 def _camera_entry(
     cam_id: Any, cam: pd.Series, foot: BaseGeometry | None, scenario: Scenario, lang: str
-) -> dict[str, Any]:
+) -> PackCamera:
+    px: int | None
+    level: str | None
+    height: float | None
     try:
         spec = scenario.camera(str(cam["model"]))
         px, level, height = spec.horizontal_px, spec.level, spec.mount_height_m
     except KeyError:
         px, level, height = None, None, None
     az = cam.get("azimuth_deg")
-    az = None if az is None or pd.isna(az) else float(az)
-    return {
-        "camera_id": str(cam_id),
-        "model": str(cam["model"]),
-        "mount": _mount_text(cam.get("mount"), lang),
-        "mount_height_m": height,
-        "hfov_deg": float(cam["hfov_deg"]),
-        "horizontal_px": px,
-        "level": level,
-        "range_m": float(cam["range_m"]),
-        "azimuth_deg": az,
-        "footprint_m2": 0.0 if foot is None else float(shapely.area(foot)),
-    }
+    return PackCamera(
+        camera_id=str(cam_id),
+        model=str(cam["model"]),
+        mount=_mount_text(cam.get("mount"), lang),
+        mount_height_m=height,
+        hfov_deg=float(cam["hfov_deg"]),
+        horizontal_px=px,
+        level=level,
+        range_m=float(cam["range_m"]),
+        azimuth_deg=None if az is None or pd.isna(az) else float(az),
+        footprint_m2=0.0 if foot is None else float(shapely.area(foot)),
+    )
+
+
+def _site_of(cams: gpd.GeoDataFrame) -> tuple[str, str]:
+    """The one site id of `cams` and its class (the strictest of its cameras')."""
+    if cams.empty:
+        msg = "site_pack: no camera rows were given; pass the rows of one site_id."
+        raise InputError(msg)
+    sites = sorted(map(str, pd.unique(cams["site_id"])))
+    if len(sites) != 1:
+        msg = f"site_pack: the camera rows span {len(sites)} sites {sites[:3]}; pass one site."
+        raise InputError(msg)
+    classes = set(map(str, cams["legal_class"]))
+    cls = next(c for c in ("general", "stop_area_borderline", "stop_area") if c in classes)
+    return sites[0], cls
+
+
+def _statute(regime: str, kind: PackKind, codes: list[str], *, retention_days: int) -> PackStatute:
+    """The statute texts of a pack of `kind` under `regime`."""
+    info = legal.REGIMES[regime]
+    if kind == "permit":
+        requirement = STATUTE["permit"].format(ref=info.general_ref)
+    elif kind == "assessment":
+        requirement = STATUTE["assessment"]
+    else:
+        requirement = STATUTE[f"exemption.{regime}"]
+    exempt = any(c in _EXEMPT_PURPOSES for c in codes)
+    return PackStatute(
+        requirement=requirement,
+        general_ref=info.general_ref,
+        exemption_ref=info.exemption_ref,
+        signage=STATUTE["signage"],
+        gdpr_basis=STATUTE["gdpr_basis"],
+        dpia=STATUTE["dpia"],
+        retention=STATUTE["retention"].format(days=retention_days),
+        keep_5_years=STATUTE["keep_5_years"],
+        purpose=STATUTE["exemption_purpose" if exempt else "no_exemption_purpose"],
+        borderline=STATUTE["borderline"],
+    )
+
+
+def _site_masking(masking: pd.DataFrame | None, camera_ids: Iterable[Any]) -> pd.DataFrame:
+    """Rows of `masking` for these cameras; an empty frame when there are none."""
+    if masking is None or not len(masking):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in MASKING_COLUMNS})
+    return masking[masking["camera_id"].isin(set(map(str, camera_ids)))]
+
+
+def _place(cams: gpd.GeoDataFrame, corridors: gpd.GeoDataFrame | None, lang: str) -> PackPlace:
+    """The place of a site, described from its first camera."""
+    place = _places(cams.iloc[:1], corridors, lang=lang).iloc[0]
+    first = cams.iloc[0]
+    return PackPlace(
+        street=place["street"],
+        area=place["area"],
+        place_type=place["place_type"],
+        description=place["description"],
+        lon=float(first["lon"]) if "lon" in first else None,
+        lat=float(first["lat"]) if "lat" in first else None,
+    )
 
 
 def site_pack(
@@ -779,7 +936,7 @@ def site_pack(
     buildings: gpd.GeoDataFrame | None = None,
     corridors: gpd.GeoDataFrame | None = None,
     assessment_date: dt.date | None = None,
-) -> dict[str, Any]:
+) -> SitePack:
     """
     All content of one site's pack (the site's cameras together).
 
@@ -794,7 +951,7 @@ def site_pack(
     incidents
         Incidents (see :func:`incident_table`) in the working CRS.
     masking
-        Output of :func:`masking_polygons` (rows of other cameras are ignored).
+        Output of :func:`siteplan.privacy.masking_polygons` (rows of other cameras are ignored).
     stops
         Stops indexed by ``stop_id`` with ``stop_name`` and ``station_id``.
     scenario
@@ -809,11 +966,7 @@ def site_pack(
     Returns
     -------
     pack
-        A dictionary: ``site_id``, ``kind`` (see :func:`pack_kind`), ``legal_class``,
-        ``borderline``, wording, reason and statute texts, the place, cameras and optics,
-        purposes, the incident table (date, time, weekday, category; no coordinates), the
-        hour × weekday counts, proposed recording hours, retention, masking, the nearest stop,
-        review dates, the register rows, and ``map`` (geometries for :func:`pack_map_png`).
+        The pack (see :class:`SitePack`).
 
     Raises
     ------
@@ -823,519 +976,186 @@ def site_pack(
     lang = lang or scenario.output.language
     cams = _as_frame(cameras, incidents.crs)
     feet = _as_frame(footprints, incidents.crs)
-    if cams.empty:
-        msg = "site_pack: no camera rows were given; pass the rows of one site_id."
-        raise InputError(msg)
-    sites = sorted(map(str, pd.unique(cams["site_id"])))
-    if len(sites) != 1:
-        msg = f"site_pack: the camera rows span {len(sites)} sites {sites[:3]}; pass one site."
-        raise InputError(msg)
-    site_id = sites[0]
+    site_id, cls = _site_of(cams)
     assessment_date = assessment_date or scenario.legal.plan_date
-    classes = set(map(str, cams["legal_class"]))
-    # A site is as strict as its strictest camera.
-    cls = next(c for c in ("general", "stop_area_borderline", "stop_area") if c in classes)
-    kind = pack_kind(regime, cls)
-    info = legal.REGIMES[regime]
     foot_geoms = [feet.geometry.get(cid) if cid in feet.index else None for cid in cams.index]
-    valid = [g for g in foot_geoms if g is not None and not shapely.is_empty(g)]
+    valid = tuple(g for g in foot_geoms if g is not None and not shapely.is_empty(g))
     recorded = shapely.union_all(valid) if valid else None
-    table = incident_table(recorded, incidents, tz=scenario.study_area.timezone)
-    counts = hour_weekday_table(table)
-    names = _weekday_names(lang)
-    site_pt = cams.geometry.iloc[0]
-    place = _places(cams.iloc[:1], corridors, lang=lang).iloc[0]
-    mask = (
-        masking[masking["camera_id"].isin(set(map(str, cams.index)))]
-        if masking is not None and len(masking)
-        else None
-    )
+    mask = _site_masking(masking, cams.index)
     codes = _purpose_codes(cams["purpose"].iloc[0]) if "purpose" in cams else []
-    first = cams.iloc[0]
-    stop = _nearest_stop(site_pt, stops)
-    if stop is not None:
-        stop["radius_m"] = float(scenario.legal.stop_area_radius_m)
-        stop["within_radius"] = stop["distance_m"] <= stop["radius_m"]
-    reasons = list(dict.fromkeys(_text(r) for r in cams.get("legal_reason", []) if _text(r)))
-    by_cat = sorted(
-        table["category"].astype(str).value_counts().items(), key=lambda kv: (-kv[1], kv[0])
-    )
-    pack: dict[str, Any] = {
-        "site_id": site_id,
-        "file_stem": _SAFE_NAME.sub("_", site_id),
-        "lang": lang,
-        "regime": regime,
-        "regime_title": info.title,
-        "kind": kind,
-        "legal_class": cls,
-        "borderline": cls == "stop_area_borderline",
-        "legal_wording": legal.wording(regime, cls),
-        "legal_reasons": reasons,
-        "fictional": bool(scenario.study_area.fictional),
-        "study_area": scenario.study_area.title or scenario.study_area.name,
-        "place": {
-            "street": place["street"],
-            "area": place["area"],
-            "place_type": place["place_type"],
-            "description": place["description"],
-            "lon": float(first["lon"]) if "lon" in first else None,
-            "lat": float(first["lat"]) if "lat" in first else None,
-        },
-        "cameras": [
+    return SitePack(
+        site_id=site_id,
+        file_stem=_SAFE_NAME.sub("_", site_id),
+        lang=lang,
+        **_legal_fields(cams, regime, cls, codes, scenario),
+        fictional=bool(scenario.study_area.fictional),
+        study_area=scenario.study_area.title or scenario.study_area.name,
+        cameras=tuple(
             _camera_entry(cid, cam, g, scenario, lang)
             for (cid, cam), g in zip(cams.iterrows(), foot_geoms, strict=True)
-        ],
-        "recorded_area_m2": 0.0 if recorded is None else float(shapely.area(recorded)),
-        "purpose_codes": codes,
-        "purposes": [_purpose_text([c], lang) for c in codes],
+        ),
+        recorded_area_m2=0.0 if recorded is None else float(shapely.area(recorded)),
+        **_purpose_fields(codes, lang),
+        **_evidence_fields(recorded, incidents, scenario.study_area.timezone, lang),
+        retention_days=int(scenario.output.retention_days),
+        masking=mask,
+        **_place_fields(cams, mask, stops, corridors, scenario, assessment_date, lang),
+        map=_pack_map(valid, cams, mask, buildings=buildings, corridors=corridors, stops=stops),
+    )
+
+
+def _purpose_fields(codes: list[str], lang: str) -> dict[str, Any]:
+    """The purpose codes, their labels and whether one of them allows the exemption."""
+    return {
+        "purpose_codes": tuple(codes),
+        "purposes": tuple(_purpose_text([c], lang) for c in codes),
         "exempt_purpose": any(c in _EXEMPT_PURPOSES for c in codes),
-        "incidents": [
-            {
-                "date": r.date,
-                "time": r.time,
-                "weekday": names[int(r.weekday)],
-                "category": r.category,
-            }
-            for r in table.itertuples(index=False)
-        ],
-        "n_incidents": len(table),
-        "incident_buffer_m": INCIDENT_BUFFER_M,
-        "categories": [(k, int(v)) for k, v in by_cat],
-        "weekday_names": names,
-        "hour_weekday": [
-            {
-                "hour": f"{h:02d}",
-                "counts": [int(v) for v in counts.loc[h]],
-                "total": int(counts.loc[h].sum()),
-            }
-            for h in counts.index
-        ],
-        "weekday_totals": [int(v) for v in counts.sum(axis=0)],
-        "recording_hours": recording_hours(table, lang=lang),
-        "retention_days": int(scenario.output.retention_days),
-        "masking": []
-        if mask is None
-        else [
-            {"camera_id": r.camera_id, "building_id": r.building_id, "area_m2": float(r.area_m2)}
-            for r in mask.itertuples(index=False)
-        ],
-        "stop": stop,
-        "statute": {
-            "requirement": STATUTE["permit"].format(ref=info.general_ref)
-            if kind == "permit"
-            else STATUTE["assessment"]
-            if kind == "assessment"
-            else STATUTE[f"exemption.{regime}"],
-            "general_ref": info.general_ref,
-            "exemption_ref": info.exemption_ref,
-            "signage": STATUTE["signage"],
-            "gdpr_basis": STATUTE["gdpr_basis"],
-            "dpia": STATUTE["dpia"],
-            "retention": STATUTE["retention"].format(days=int(scenario.output.retention_days)),
-            "keep_5_years": STATUTE["keep_5_years"],
-            "purpose": STATUTE["exemption_purpose"]
-            if any(c in _EXEMPT_PURPOSES for c in codes)
-            else STATUTE["no_exemption_purpose"],
-            "borderline": STATUTE["borderline"],
-        },
-        "assessment_date": assessment_date.isoformat(),
-        "next_review_date": _add_months(assessment_date, 12).isoformat(),
+    }
+
+
+def _pack_map(
+    footprints: tuple[BaseGeometry, ...],
+    cams: gpd.GeoDataFrame,
+    mask: pd.DataFrame,
+    *,
+    buildings: gpd.GeoDataFrame | None,
+    corridors: gpd.GeoDataFrame | None,
+    stops: gpd.GeoDataFrame | None,
+) -> PackMap:
+    """The layers of the map of the recorded area."""
+    return PackMap(
+        footprints=footprints,
+        cameras=tuple(cams.geometry.to_numpy()),
+        masking=tuple(mask.geometry.to_numpy()) if len(mask) else (),
+        buildings=buildings,
+        corridors=corridors,
+        stops=stops,
+    )
+
+
+def _place_fields(
+    cams: gpd.GeoDataFrame,
+    mask: pd.DataFrame,
+    stops: gpd.GeoDataFrame | None,
+    corridors: gpd.GeoDataFrame | None,
+    scenario: Scenario,
+    assessment_date: dt.date,
+    lang: str,
+) -> dict[str, Any]:
+    """The place, the nearest stop, the review dates and the register rows of a site."""
+    return {
+        "place": _place(cams, corridors, lang),
+        "stop": _nearest_stop(
+            cams.geometry.iloc[0], stops, radius_m=scenario.legal.stop_area_radius_m
+        ),
+        "assessment_date": assessment_date,
+        "next_review_date": _add_months(assessment_date, 12),
         "register": register_rows(
             cams,
             scenario=scenario,
             assessment_date=assessment_date,
             corridors=corridors,
-            masking=mask,
+            masking=mask if len(mask) else None,
             lang=lang,
-        )
-        .reset_index()
-        .to_dict(orient="records")
-        if kind == "assessment"
-        else [],
-        "map": {
-            "footprints": valid,
-            "cameras": list(cams.geometry.to_numpy()),
-            "masking": [] if mask is None else list(mask.geometry.to_numpy()),
-            "buildings": buildings,
-            "corridors": corridors,
-            "stops": stops,
-        },
-    }
-    return pack
-
-
-# ----------------------------------------------------------------------------------------------
-# Rendering
-
-
-def pack_map_png(pack: Mapping[str, Any], *, margin_m: float = 25.0) -> bytes | None:
-    """
-    A small PNG map of the recorded area: footprints, masking, buildings, streets, stops.
-
-    Parameters
-    ----------
-    pack
-        Output of :func:`site_pack`.
-    margin_m
-        Space around the recorded area, in metres.
-
-    Returns
-    -------
-    png
-        The image bytes, or None when the site records no area.
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    layers = pack["map"]
-    feet = [g for g in layers["footprints"] if g is not None]
-    pts = [p for p in layers["cameras"] if p is not None]
-    if not feet and not pts:
-        return None
-    xmin, ymin, xmax, ymax = shapely.total_bounds(np.array(feet + pts, dtype=object))
-    box = shapely.box(xmin - margin_m, ymin - margin_m, xmax + margin_m, ymax + margin_m)
-    fig = Figure(figsize=(5.0, 5.0), dpi=100)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1)
-
-    def clip(layer: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
-        if layer is None or layer.empty:
-            return None
-        hit = layer.sindex.query(box, predicate="intersects")
-        return layer.iloc[np.sort(hit)] if len(hit) else None
-
-    blds = clip(layers.get("buildings"))
-    if blds is not None:
-        resid = blds["residential"].fillna(False).astype(bool) if "residential" in blds else False
-        colors = np.where(resid, "#b08968", "#c8c8c8")
-        blds.geometry.plot(ax=ax, color=colors, edgecolor="#666666", linewidth=0.4)
-    corr = clip(layers.get("corridors"))
-    if corr is not None:
-        corr.geometry.plot(ax=ax, color="#555555", linewidth=1.0)
-    gpd.GeoSeries(feet).plot(ax=ax, color="#1f5fa8", alpha=0.3, edgecolor="#1f5fa8")
-    if layers["masking"]:
-        gpd.GeoSeries(layers["masking"]).plot(
-            ax=ax, facecolor="none", edgecolor="#c0392b", hatch="////", linewidth=0.8
-        )
-    stops = clip(layers.get("stops"))
-    if stops is not None:
-        stops.geometry.plot(ax=ax, color="#2e8b57", marker="s", markersize=30)
-    gpd.GeoSeries(pts).plot(ax=ax, color="#c0392b", marker="^", markersize=60, zorder=5)
-    ax.set_xlim(box.bounds[0], box.bounds[2])
-    ax.set_ylim(box.bounds[1], box.bounds[3])
-    ax.set_aspect("equal")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    ax.annotate(
-        "N",
-        xy=(0.95, 0.95),
-        xytext=(0.95, 0.85),
-        xycoords="axes fraction",
-        ha="center",
-        arrowprops={"arrowstyle": "->"},
-    )
-    bar = 10.0 if (xmax - xmin) < 80 else 50.0
-    x0, y0 = box.bounds[0] + 5, box.bounds[1] + 5
-    ax.plot([x0, x0 + bar], [y0, y0], color="black", linewidth=2)
-    ax.text(x0, y0 + 2, f"{bar:.0f} m", fontsize=8)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
-    return buf.getvalue()
-
-
-def _md_escape(value: Any) -> Any:
-    """Escape text for Markdown: it cannot open HTML tags, break table cells or lines."""
-    if isinstance(value, str):
-        text = html.escape(value, quote=False).replace("|", "\\|")
-        return " ".join(text.splitlines())
-    if isinstance(value, Mapping):
-        return {k: v if k == "map" else _md_escape(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(_md_escape(v) for v in value)
-    return value
-
-
-def _fmt_num(value: Any, digits: int = 0) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "–"
-    return f"{float(value):,.{digits}f}".replace(",", "\u00a0")
-
-
-def _environment(*, markdown: bool, lang: str) -> Any:
-    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-
-    if markdown:
-        env = Environment(
-            loader=PackageLoader("siteplan", "templates"),
-            autoescape=False,  # the data is escaped before rendering (see _md_escape)
-            finalize=lambda v: "" if v is None else v,
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
-    else:
-        env = Environment(
-            loader=PackageLoader("siteplan", "templates"),
-            autoescape=select_autoescape(["html", "j2"], default=True),
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-    env.globals["t"] = lambda key, **kw: t(key, lang, **kw)
-    env.filters["num"] = _fmt_num
-    return env
-
-
-def _lang_of(packs: list[Mapping[str, Any]], lang: str | None) -> str:
-    return lang or (packs[0]["lang"] if packs else "sv")
-
-
-def render_pack_markdown(pack: Mapping[str, Any], *, map_file: str | None = None) -> str:
-    """
-    Render one pack as Markdown (text escaped: no HTML from names can get through).
-
-    Parameters
-    ----------
-    pack
-        Output of :func:`site_pack`.
-    map_file
-        Relative path of the map image to link, if one was written.
-
-    Returns
-    -------
-    markdown
-        The pack.
-    """
-    env = _environment(markdown=True, lang=pack["lang"])
-    return env.get_template("pack_site.md.j2").render(
-        p=_md_escape(dict(pack)), map_file=map_file, level=1
-    )
-
-
-def render_combined_markdown(
-    packs: list[Mapping[str, Any]],
-    *,
-    register: pd.DataFrame,
-    lang: str | None = None,
-    title: str = "",
-    map_files: Mapping[str, str] | None = None,
-) -> str:
-    """
-    Render every pack and the register as one Markdown document.
-
-    Parameters
-    ----------
-    packs
-        Outputs of :func:`site_pack`.
-    register
-        Output of :func:`register_rows`.
-    lang
-        "sv" or "en" (default: the packs' language).
-    title
-        Study-area title.
-    map_files
-        Site id -> relative path of its map image.
-
-    Returns
-    -------
-    markdown
-        The combined document.
-    """
-    lang = _lang_of(packs, lang)
-    env = _environment(markdown=True, lang=lang)
-    return env.get_template("pack_combined.md.j2").render(
-        packs=[_md_escape(dict(p)) for p in packs],
-        register=_md_escape(register.reset_index().to_dict(orient="records")),
-        title=_md_escape(title),
-        map_files=dict(map_files or {}),
-        fictional=any(p["fictional"] for p in packs),
-    )
-
-
-def _png_uri(pack: Mapping[str, Any]) -> str | None:
-    png = pack_map_png(pack)
-    return None if png is None else "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-
-
-def render_pack_html(pack: Mapping[str, Any], *, map_uri: str | None = None) -> str:
-    """
-    Render one pack as self-contained HTML (map inline, all text escaped).
-
-    Parameters
-    ----------
-    pack
-        Output of :func:`site_pack`.
-    map_uri
-        A ready PNG data URI of the map; drawn with :func:`pack_map_png` if None.
-
-    Returns
-    -------
-    html
-        The pack.
-    """
-    return _render_html([pack], maps={pack["site_id"]: map_uri or _png_uri(pack)}, combined=False)
-
-
-def render_combined_html(
-    packs: list[Mapping[str, Any]],
-    *,
-    register: pd.DataFrame,
-    lang: str | None = None,
-    title: str = "",
-    maps: Mapping[str, str | None] | None = None,
-) -> str:
-    """
-    Render every pack and the register as one self-contained HTML page.
-
-    Parameters
-    ----------
-    packs
-        Outputs of :func:`site_pack`.
-    register
-        Output of :func:`register_rows`.
-    lang
-        "sv" or "en" (default: the packs' language).
-    title
-        Study-area title.
-    maps
-        Site id -> PNG data URI; drawn when missing.
-
-    Returns
-    -------
-    html
-        The combined page, marked as containing personal data (internal).
-    """
-    maps = dict(maps or {})
-    for p in packs:
-        if p["site_id"] not in maps:
-            maps[p["site_id"]] = _png_uri(p)
-    return _render_html(packs, maps=maps, combined=True, register=register, lang=lang, title=title)
-
-
-def _render_html(
-    packs: list[Mapping[str, Any]],
-    *,
-    maps: Mapping[str, str | None],
-    combined: bool,
-    register: pd.DataFrame | None = None,
-    lang: str | None = None,
-    title: str = "",
-) -> str:
-    lang = _lang_of(packs, lang)
-    env = _environment(markdown=False, lang=lang)
-    return env.get_template("pack.html.j2").render(
-        lang=lang,
-        packs=packs,
-        maps=maps,
-        combined=combined,
-        register=[] if register is None else register.reset_index().to_dict(orient="records"),
-        title=title or (packs[0]["study_area"] if packs else ""),
-        fictional=any(p["fictional"] for p in packs),
-    )
-
-
-# ----------------------------------------------------------------------------------------------
-# Writer
-
-
-def write_paperwork(result: PlanResult, out_dir: str | Path) -> gpd.GeoDataFrame | None:
-    """
-    Write the paperwork of a plan: one pack per site, the combined pack and the register.
-
-    Files: ``paperwork/<site_id>.md``, ``.html`` and ``.png`` (map), ``paperwork/samlat.md``
-    and ``samlat.html`` (``combined.*`` in English), and ``register.csv``.
-
-    Parameters
-    ----------
-    result
-        The plan (reads scenario, regime, inputs, corridors, cameras and footprints).
-    out_dir
-        Output folder (created if needed).
-
-    Returns
-    -------
-    masking
-        The masking layer (see :func:`masking_polygons`), or None when nothing is masked.
-    """
-    out_dir = Path(out_dir)
-    folder = out_dir / "paperwork"
-    folder.mkdir(parents=True, exist_ok=True)
-    sc = result.scenario
-    lang = sc.output.language
-    cams = result.cameras.sort_index()
-    feet = result.footprints
-    buildings = result.inputs.osm.buildings
-    masking = masking_polygons(feet, buildings) if len(feet) and buildings is not None else None
-    stops = result.inputs.transit.stops
-    date = sc.legal.plan_date
-    packs = []
-    maps: dict[str, str | None] = {}
-    map_files: dict[str, str] = {}
-    for _site_id, group in cams.groupby("site_id", sort=True):
-        pack = site_pack(
-            group,
-            feet.loc[feet.index.intersection(group.index)],
-            regime=result.regime,
-            incidents=result.inputs.incidents,
-            masking=masking,
-            stops=stops,
-            scenario=sc,
-            lang=lang,
-            buildings=buildings,
-            corridors=result.corridors,
-            assessment_date=date,
-        )
-        stem = pack["file_stem"]
-        png = pack_map_png(pack)
-        if png is not None:
-            (folder / f"{stem}.png").write_bytes(png)
-            map_files[pack["site_id"]] = f"{stem}.png"
-            maps[pack["site_id"]] = "data:image/png;base64," + base64.b64encode(png).decode()
-        else:
-            maps[pack["site_id"]] = None
-        (folder / f"{stem}.md").write_text(
-            render_pack_markdown(pack, map_file=map_files.get(pack["site_id"])), encoding="utf-8"
-        )
-        (folder / f"{stem}.html").write_text(
-            _render_html([pack], maps={pack["site_id"]: maps[pack["site_id"]]}, combined=False),
-            encoding="utf-8",
-        )
-        packs.append(pack)
-    register = register_rows(
-        cams,
-        scenario=sc,
-        assessment_date=date,
-        corridors=result.corridors,
-        masking=masking,
-        lang=lang,
-    )
-    register.to_csv(out_dir / "register.csv", float_format="%.6f")
-    name = t("paperwork.combined_file", lang)
-    title = sc.study_area.title or sc.study_area.name
-    (folder / f"{name}.md").write_text(
-        render_combined_markdown(
-            packs, register=register, lang=lang, title=title, map_files=map_files
         ),
-        encoding="utf-8",
+    }
+
+
+def _legal_fields(
+    cams: gpd.GeoDataFrame, regime: str, cls: str, codes: list[str], scenario: Scenario
+) -> dict[str, Any]:
+    """The regime, the paperwork kind, the class and its wording, reasons and statute texts."""
+    kind = pack_kind(regime, cls)
+    return {
+        "regime": regime,
+        "regime_title": legal.REGIMES[regime].title,
+        "kind": kind,
+        "legal_class": cls,
+        "borderline": cls == "stop_area_borderline",
+        "legal_wording": legal.wording(regime, cls),
+        "legal_reasons": tuple(
+            dict.fromkeys(r for r in map(_text, cams.get("legal_reason", [])) if r)
+        ),
+        "statute": _statute(
+            regime, kind, codes, retention_days=int(scenario.output.retention_days)
+        ),
+    }
+
+
+def _evidence_fields(
+    recorded: BaseGeometry | None, incidents: gpd.GeoDataFrame, tz: str, lang: str
+) -> dict[str, Any]:
+    """The incidents in the recorded area, their counts and the proposed recording hours."""
+    table = incident_table(recorded, incidents, tz=tz)
+    by_cat = sorted(
+        table["category"].astype(str).value_counts().items(), key=lambda kv: (-kv[1], kv[0])
     )
-    (folder / f"{name}.html").write_text(
-        render_combined_html(packs, register=register, lang=lang, title=title, maps=maps),
-        encoding="utf-8",
-    )
-    kinds = pd.Series([p["kind"] for p in packs], dtype=object).value_counts()
+    return {
+        "incidents": table,
+        "incident_buffer_m": INCIDENT_BUFFER_M,
+        "categories": tuple((str(k), int(v)) for k, v in by_cat),
+        "hour_weekday": hour_weekday_table(table),
+        "recording_hours": recording_hours(table, lang=lang),
+    }
+
+
+def site_packs(
+    cameras: gpd.GeoDataFrame,
+    footprints: gpd.GeoDataFrame,
+    *,
+    regime: str,
+    incidents: gpd.GeoDataFrame,
+    masking: pd.DataFrame | None,
+    stops: gpd.GeoDataFrame | None,
+    scenario: Scenario,
+    buildings: gpd.GeoDataFrame | None = None,
+    corridors: gpd.GeoDataFrame | None = None,
+    assessment_date: dt.date | None = None,
+    lang: str | None = None,
+) -> tuple[SitePack, ...]:
+    """
+    The pack of every site of a plan, in site-id order.
+
+    Parameters
+    ----------
+    cameras
+        The plan's cameras (``PlanResult.cameras``) with ``site_id``.
+    footprints
+        Their footprints (``PlanResult.footprints``).
+    regime, incidents, masking, stops, scenario, buildings, corridors, assessment_date, lang
+        As for :func:`site_pack`; `assessment_date` defaults to ``legal.plan_date``.
+
+    Returns
+    -------
+    packs
+        One :class:`SitePack` per site; empty when the plan has no cameras.
+    """
+    lang = lang or scenario.output.language
+    date = assessment_date or scenario.legal.plan_date
+    packs = []
+    for _site_id, group in cameras.sort_index().groupby("site_id", sort=True):
+        packs.append(
+            site_pack(
+                group,
+                footprints.loc[footprints.index.intersection(group.index)],
+                regime=regime,
+                incidents=incidents,
+                masking=masking,
+                stops=stops,
+                scenario=scenario,
+                lang=lang,
+                buildings=buildings,
+                corridors=corridors,
+                assessment_date=date,
+            )
+        )
+    kinds = pd.Series([p.kind for p in packs], dtype=object).value_counts()
     log.info(
-        "paperwork: %d site pack(s) (%d permit, %d assessment, %d exemption, %d for legal "
-        "review), %d register row(s), %d masking polygon(s) -> %s",
+        "paperwork: %d site pack(s) (%d permit, %d assessment, %d exemption, %d for legal review)",
         len(packs),
         kinds.get("permit", 0),
         kinds.get("assessment", 0),
         kinds.get("exemption", 0),
-        sum(p["borderline"] for p in packs),
-        len(register),
-        0 if masking is None else len(masking),
-        folder,
+        sum(p.borderline for p in packs),
     )
-    return masking if masking is not None and len(masking) else None
+    return tuple(packs)

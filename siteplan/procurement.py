@@ -4,15 +4,14 @@ The bill prices every item at the scenario's prices (``cameras`` catalogue and `
 same way :func:`siteplan.coverage.option_costs` and the site costs priced the plan, so its totals
 equal the cameras' costs. Cameras that are already installed (site ids ``installed-*``) are not
 procured and are left out. :func:`phase_plan` implements the action plan's order: stop areas
-first, in one priority area.
+first, in one priority area. :mod:`siteplan.render.procurement` writes the bill as CSV.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -22,8 +21,7 @@ from siteplan.i18n import t
 from siteplan.schemas import require
 
 if TYPE_CHECKING:
-    from siteplan.config import Scenario
-    from siteplan.pipeline import PlanResult
+    from siteplan.config import Mount, Scenario
 
 __all__ = [
     "BOQ_COLUMNS",
@@ -31,7 +29,6 @@ __all__ = [
     "PHASE_STRATEGIES",
     "bill_of_quantities",
     "phase_plan",
-    "write_procurement",
 ]
 
 log = logging.getLogger(__name__)
@@ -187,99 +184,14 @@ def bill_of_quantities(
     )
     installed = cameras["site_id"].astype(str).str.startswith(_INSTALLED_PREFIX).to_numpy()
     cams = cameras[~installed].sort_index()
-    costs = scenario.costs
     horizon = float(scenario.budget.horizon_years)
-    regime = scenario.legal.effective_regime
-    catalogue = {m.model: m for m in scenario.cameras}
-    unknown = sorted(set(cams["model"].astype(str)) - set(catalogue))
-    if unknown:
-        msg = (
-            f"bill_of_quantities: camera model(s) {unknown} are not in the scenario's [[cameras]] "
-            f"catalogue {sorted(catalogue)}; price them there."
-        )
-        raise InputError(msg)
-    if phase_of is None:
-        phase = pd.Series(1, index=cams.index, dtype=int)
-    else:
-        phase = pd.Series(phase_of).reindex(cams.index)
-        if phase.isna().any():
-            missing = list(phase.index[phase.isna()][:5])
-            msg = f"bill_of_quantities: phase_of has no phase for camera(s) {missing}."
-            raise InputError(msg)
-        phase = phase.astype(int)
-    no_area = t("procurement.no_area", lang)
-    area = _area_names(cams["area"]).fillna(no_area).astype(str)
-    mount = _site_mounts(cams, sites)
-    unpriced = sorted(set(mount.astype(str)) - set(costs.mount_sek))
-    if unpriced:
-        msg = (
-            f"bill_of_quantities: costs.mount_sek has no price for mount(s) {unpriced}; found "
-            f"{sorted(costs.mount_sek)}. Add it under [costs.mount_sek]."
-        )
-        raise InputError(msg)
-    general = cams["legal_class"].astype(str).to_numpy() == "general"
-    paperwork = np.ones(len(cams), bool) if regime == "kbl-2018" else general
-    permit = (
-        np.ones(len(cams), bool)
-        if regime == "kbl-2018"
-        else general
-        if regime == "kbl-2020"
-        else np.zeros(len(cams), bool)
-    )
-    pcs, per_site = t("procurement.unit.pcs", lang), t("procurement.unit.site", lang)
-    lines: list[dict[str, Any]] = []
-
-    def add(i: int, item: str, desc: str, unit: str, price: float, opex: float = 0.0) -> None:
-        lines.append(
-            {
-                "phase": int(phase.iloc[i]),
-                "area": area.iloc[i],
-                "item": item,
-                "description": desc,
-                "quantity": 1,
-                "unit": unit,
-                "unit_price_sek": float(price),
-                "capex_sek": float(price),
-                "opex_sek_per_year": float(opex),
-            }
-        )
-
-    first_of_site = ~cams["site_id"].duplicated().to_numpy()
-    for i, model_name in enumerate(cams["model"].astype(str)):
-        model = catalogue[model_name]
-        add(i, "camera", model_name, pcs, model.capex_sek, model.opex_sek_per_year)
-        add(i, "vms_licence", t("procurement.desc.vms", lang), pcs, costs.vms_licence_sek)
-        if first_of_site[i]:
-            m = str(mount.iloc[i])
-            add(
-                i,
-                "mount",
-                t(f"paperwork.mount.{m}", lang) if m in _MOUNTS else m,
-                per_site,
-                costs.mount_sek[m],
-            )
-            add(
-                i,
-                "connectivity",
-                t("procurement.desc.connectivity", lang),
-                per_site,
-                costs.connectivity_sek,
-                costs.connectivity_opex_sek_per_year,
-            )
-        if paperwork[i]:
-            desc = t(
-                "procurement.desc.paperwork",
-                lang,
-                hours=f"{costs.paperwork_hours:g}",
-                rate=f"{costs.hourly_rate_sek:g}",
-            )
-            add(i, "paperwork", desc, pcs, costs.paperwork_hours * costs.hourly_rate_sek)
-        if permit[i]:
-            add(i, "permit", t("procurement.desc.permit", lang), pcs, costs.permit_penalty_sek)
-    items = pd.DataFrame(lines, columns=[c for c in BOQ_COLUMNS if c != "total_cost_sek"])
+    _check_models(cams, scenario)
+    phase = _phases(cams, phase_of)
+    area = _area_names(cams["area"]).fillna(t("procurement.no_area", lang)).astype(str)
+    mount = _priced_mounts(cams, sites, scenario)
+    items = _item_lines(cams, phase, area, mount, scenario=scenario, lang=lang)
     items = _reconcile(items, cams, phase, area, horizon=horizon, lang=lang)
-    bill = _group(items, horizon)
-    bill = _with_totals(bill, lang=lang)
+    bill = _with_totals(_group(items, horizon), lang=lang)
     item_rows = bill[bill["item"] != "total"]
     log.info(
         "bill of quantities: %d camera(s) at %d site(s) (%d already installed, left out), "
@@ -293,6 +205,123 @@ def bill_of_quantities(
         item_rows["opex_sek_per_year"].sum(),
     )
     return bill
+
+
+def _check_models(cams: pd.DataFrame, scenario: Scenario) -> None:
+    """Raise unless every camera model is in the scenario's catalogue."""
+    catalogue = {m.model for m in scenario.cameras}
+    unknown = sorted(set(cams["model"].astype(str)) - catalogue)
+    if unknown:
+        msg = (
+            f"bill_of_quantities: camera model(s) {unknown} are not in the scenario's [[cameras]] "
+            f"catalogue {sorted(catalogue)}; price them there."
+        )
+        raise InputError(msg)
+
+
+def _phases(cams: pd.DataFrame, phase_of: pd.Series | Mapping[Any, int] | None) -> pd.Series:
+    """Phase number per camera (all 1 without `phase_of`)."""
+    if phase_of is None:
+        return pd.Series(1, index=cams.index, dtype=int)
+    phase = pd.Series(phase_of).reindex(cams.index)
+    if phase.isna().any():
+        missing = list(phase.index[phase.isna()][:5])
+        msg = f"bill_of_quantities: phase_of has no phase for camera(s) {missing}."
+        raise InputError(msg)
+    return phase.astype(int)
+
+
+def _priced_mounts(cams: pd.DataFrame, sites: pd.DataFrame | None, scenario: Scenario) -> pd.Series:
+    """Mount type per camera; raise when one has no price."""
+    mount = _site_mounts(cams, sites)
+    prices = scenario.costs.mount_sek
+    unpriced = sorted(set(mount.astype(str)) - set(prices))
+    if unpriced:
+        msg = (
+            f"bill_of_quantities: costs.mount_sek has no price for mount(s) {unpriced}; found "
+            f"{sorted(prices)}. Add it under [costs.mount_sek]."
+        )
+        raise InputError(msg)
+    return mount
+
+
+def _obligations(cams: pd.DataFrame, regime: str) -> tuple[np.ndarray, np.ndarray]:
+    """Which cameras carry the paperwork cost, and which the permit allowance."""
+    n = len(cams)
+    general = cams["legal_class"].astype(str).to_numpy() == "general"
+    if regime == "kbl-2018":
+        return np.ones(n, bool), np.ones(n, bool)
+    return general, general if regime == "kbl-2020" else np.zeros(n, bool)
+
+
+def _item_lines(
+    cams: pd.DataFrame,
+    phase: pd.Series,
+    area: pd.Series,
+    mount: pd.Series,
+    *,
+    scenario: Scenario,
+    lang: str,
+) -> pd.DataFrame:
+    """One line per camera and item (mount and connectivity once per site), unpriced totals."""
+    costs = scenario.costs
+    catalogue = {m.model: m for m in scenario.cameras}
+    paperwork, permit = _obligations(cams, scenario.legal.effective_regime)
+    pcs, per_site = t("procurement.unit.pcs", lang), t("procurement.unit.site", lang)
+    paperwork_desc = t(
+        "procurement.desc.paperwork",
+        lang,
+        hours=f"{costs.paperwork_hours:g}",
+        rate=f"{costs.hourly_rate_sek:g}",
+    )
+    first_of_site = ~cams["site_id"].duplicated().to_numpy()
+    lines: list[dict[str, Any]] = []
+    for i, model_name in enumerate(cams["model"].astype(str)):
+        model = catalogue[model_name]
+        line = _line_maker(int(phase.iloc[i]), area.iloc[i])
+        lines.append(line("camera", model_name, pcs, model.capex_sek, model.opex_sek_per_year))
+        lines.append(
+            line("vms_licence", t("procurement.desc.vms", lang), pcs, costs.vms_licence_sek)
+        )
+        if first_of_site[i]:
+            m = str(mount.iloc[i])
+            desc = t(f"paperwork.mount.{m}", lang) if m in _MOUNTS else m
+            lines.append(line("mount", desc, per_site, costs.mount_sek[cast("Mount", m)]))
+            lines.append(
+                line(
+                    "connectivity",
+                    t("procurement.desc.connectivity", lang),
+                    per_site,
+                    costs.connectivity_sek,
+                    costs.connectivity_opex_sek_per_year,
+                )
+            )
+        if paperwork[i]:
+            price = costs.paperwork_hours * costs.hourly_rate_sek
+            lines.append(line("paperwork", paperwork_desc, pcs, price))
+        if permit[i]:
+            desc = t("procurement.desc.permit", lang)
+            lines.append(line("permit", desc, pcs, costs.permit_penalty_sek))
+    return pd.DataFrame(lines, columns=[c for c in BOQ_COLUMNS if c != "total_cost_sek"])
+
+
+def _line_maker(phase: int, area: str) -> Callable[..., dict[str, Any]]:
+    """A function making one bill line (quantity 1) in `phase` and `area`."""
+
+    def line(item: str, desc: str, unit: str, price: float, opex: float = 0.0) -> dict[str, Any]:
+        return {
+            "phase": phase,
+            "area": area,
+            "item": item,
+            "description": desc,
+            "quantity": 1,
+            "unit": unit,
+            "unit_price_sek": float(price),
+            "capex_sek": float(price),
+            "opex_sek_per_year": float(opex),
+        }
+
+    return line
 
 
 def _reconcile(
@@ -414,39 +443,3 @@ def _with_totals(bill: pd.DataFrame, *, lang: str) -> pd.DataFrame:
     for col in ("area", "item", "description", "unit"):
         out[col] = out[col].astype(object)
     return out
-
-
-def write_procurement(
-    result: PlanResult, out_dir: str | Path, *, phase: str | None = None
-) -> pd.DataFrame:
-    """
-    Write ``procurement.csv``: the bill of quantities of a plan.
-
-    Parameters
-    ----------
-    result
-        The plan (reads scenario, cameras and sites).
-    out_dir
-        Output folder (created if needed).
-    phase
-        None for one phase, or a strategy of :data:`PHASE_STRATEGIES` (e.g.
-        ``"stop-areas-first"``) for two.
-
-    Returns
-    -------
-    bill
-        The bill written (see :func:`bill_of_quantities`).
-
-    Raises
-    ------
-    InputError
-        If `phase` names an unknown strategy.
-    """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    phase_of = None if phase is None else phase_plan(result.cameras, strategy=phase)
-    bill = bill_of_quantities(
-        result.cameras, result.sites, scenario=result.scenario, phase_of=phase_of
-    )
-    bill.to_csv(out_dir / "procurement.csv", index=False, float_format="%.2f")
-    return bill

@@ -15,6 +15,8 @@ from siteplan import legal
 from siteplan.config import LegalConfig
 from siteplan.corridors import build_corridors, corridor_graph
 from siteplan.errors import CRSError, InputError, InputWarning
+from siteplan.legal.classify import _decide
+from siteplan.legal.stop_areas import nearest_stops
 
 X0, Y0 = 500_000.0, 6_470_000.0
 D2018, D2020, D2025 = dt.date(2019, 6, 1), dt.date(2022, 1, 1), dt.date(2025, 6, 1)
@@ -364,3 +366,34 @@ def test_classify_points_uses_stop_then_corridor_then_general():
     )
     assert (old_out["legal_class"] == "general").all()
     assert old_out.loc["at-stop", "legal_wording"] == legal.wording("kbl-2018", "stop_area")
+
+
+# --- the decision as a typed record --------------------------------------------------------------
+
+
+def test_decision_is_a_named_record_of_the_legal_columns(near_far):
+    corridors, stops = near_far
+    config = cfg(stop_area_radius_m=25)
+    assert (
+        [f"legal_{f}" if f != "legal_class" else f for f in legal.Decision._fields]
+        == [
+            "legal_class",
+            "legal_wording",
+            "legal_reason",
+            "legal_stop_id",
+            "legal_distance_m",
+            "legal_assumption",
+        ]
+        == list(legal.LEGAL_COLUMNS)
+    )
+    near = nearest_stops(corridors.geometry, stops.sort_index())
+    row = next(near.itertuples(index=False))
+    decision = _decide(row, None, config=config, regime="kbl-2025", subject="segmentet")
+    assert isinstance(decision, legal.Decision)
+    assert decision.legal_class == "stop_area"
+    assert decision.stop_id == "S1"
+    assert decision.distance_m == pytest.approx(10.0)
+    assert decision.assumption is True
+    out = legal.classify(corridors, stops, config=config)
+    first = out.iloc[0]
+    assert tuple(first[c] for c in legal.LEGAL_COLUMNS) == tuple(decision)

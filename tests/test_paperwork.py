@@ -1,19 +1,21 @@
-"""Paperwork: incident evidence, recording hours, masking, packs per regime, register, escaping."""
+"""Paperwork: incident evidence, recording hours, packs per regime, register; their rendering."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import types
-from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point, box
 
-from siteplan import paperwork
+from siteplan import paperwork, privacy
 from siteplan.config import scenario_from_dict
 from siteplan.errors import InputError
+from siteplan.render import paperwork as render
+from siteplan.render.paperwork import paperwork_files
 
 X0, Y0 = 500_000.0, 6_470_000.0
 CRS = "EPSG:3006"
@@ -147,27 +149,46 @@ def fake_result(
     stop_name: str = "Trädgårdstorget",
     street: str | None = "Drottninggatan",
 ):
-    return types.SimpleNamespace(
-        scenario=scenario(regime, lang),
+    """What pipeline.run computes for the paperwork, on the fields the renderer reads."""
+    sc = scenario(regime, lang)
+    feet = footprints(cams)
+    masking = privacy.masking_polygons(feet, buildings)
+    packs = paperwork.site_packs(
+        cams,
+        feet,
         regime=regime,
-        inputs=types.SimpleNamespace(
-            incidents=incidents,
-            osm=types.SimpleNamespace(buildings=buildings),
-            transit=types.SimpleNamespace(stops=stops(stop_name)),
-        ),
+        incidents=incidents,
+        masking=masking,
+        stops=stops(stop_name),
+        scenario=sc,
+        buildings=buildings,
         corridors=corridors(street),
-        cameras=cams,
-        footprints=footprints(cams),
     )
+    register = paperwork.register_rows(
+        cams,
+        scenario=sc,
+        assessment_date=sc.legal.plan_date,
+        corridors=corridors(street),
+        masking=masking,
+    )
+    return types.SimpleNamespace(scenario=sc, site_packs=packs, register=register, masking=masking)
+
+
+def write(files: dict[str, str | bytes], folder) -> None:
+    for rel, content in files.items():
+        path = folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
 
 
 # --- incident evidence --------------------------------------------------------------------------
 
 
 def test_incident_table_keeps_three_in_view_in_local_time_without_coordinates(incidents):
-    table = paperwork.incident_table(
-        box(*xy(0, -10), *xy(30, 10)), incidents, tz=TZ, buffer_m=25.0
-    )
+    table = paperwork.incident_table(box(*xy(0, -10), *xy(30, 10)), incidents, tz=TZ, buffer_m=25.0)
     assert list(table.index) == ["i1", "i3", "i2"]  # by date and time; i4 is 170 m away
     assert list(table.columns) == ["date", "time", "weekday", "hour", "category"]
     # 21:10 UTC on 1 March is 22:10 in Stockholm (CET), a Friday.
@@ -251,37 +272,6 @@ def test_recording_hours_empty_and_bad_share():
         paperwork.recording_hours(_table([(0, 1)]), min_share=0)
 
 
-# --- masking ------------------------------------------------------------------------------------
-
-
-def test_masking_only_where_residential_buildings_are_in_view(buildings):
-    feet = footprints(cameras())
-    mask = paperwork.masking_polygons(feet, buildings)
-    # cam-001's view reaches y = 10; the flats start at y = 12, so their 3 m strip is in view.
-    # cam-002's view touches only the shop: no row.
-    assert list(mask["camera_id"]) == ["cam-001"]
-    assert list(mask["building_id"]) == ["way/1"]
-    assert list(mask["kind"]) == ["facade"]
-    assert mask.index.tolist() == ["cam-001:way/1"]
-    piece = mask.geometry.iloc[0]
-    assert piece.within(feet.geometry.loc["cam-001"].buffer(1e-6))
-    # The strip in view is the band y in [9, 10] along the 10 m facade plus rounded corners.
-    assert 10.0 < mask["area_m2"].iloc[0] < 20.0
-    assert mask.crs == feet.crs
-
-
-def test_masking_none_when_only_shops_in_view(buildings):
-    feet = footprints(cameras()).loc[["cam-002"]]
-    assert paperwork.masking_polygons(feet, buildings).empty
-    shops = buildings.assign(residential=False)
-    assert paperwork.masking_polygons(footprints(cameras()), shops).empty
-
-
-def test_masking_requires_residential_column(buildings):
-    with pytest.raises(InputError, match="residential"):
-        paperwork.masking_polygons(footprints(cameras()), buildings.drop(columns="residential"))
-
-
 # --- packs --------------------------------------------------------------------------------------
 
 
@@ -298,7 +288,7 @@ def test_pack_kind_by_regime_and_class():
 def _pack(regime, incidents, buildings, *, cams=None, lang="sv", site="s1"):
     cams = cameras() if cams is None else cams
     feet = footprints(cams)
-    mask = paperwork.masking_polygons(feet, buildings)
+    mask = privacy.masking_polygons(feet, buildings)
     sel = cams[cams["site_id"] == site]
     return paperwork.site_pack(
         sel,
@@ -316,20 +306,22 @@ def _pack(regime, incidents, buildings, *, cams=None, lang="sv", site="s1"):
 
 def test_general_pack_has_incident_table_and_combines_site_cameras(incidents, buildings):
     pack = _pack("kbl-2025", incidents, buildings, cams=cameras(extra_at_s1=True))
-    assert [c["camera_id"] for c in pack["cameras"]] == ["cam-001", "cam-003"]
-    assert pack["n_incidents"] == 3
-    assert [(r["date"], r["time"], r["category"]) for r in pack["incidents"]] == [
+    assert [c.camera_id for c in pack.cameras] == ["cam-001", "cam-003"]
+    assert pack.n_incidents == 3
+    assert list(pack.incidents[["date", "time", "category"]].itertuples(False, None)) == [
         ("2024-03-01", "22:10", "Misshandel"),
         ("2024-03-02", "01:15", "Misshandel"),
         ("2024-03-02", "23:40", "Rån"),
     ]
-    assert pack["recording_hours"] == "fre–lör 22–02"
-    assert pack["masking"] == [
+    assert pack.recording_hours == "fre–lör 22–02"
+    assert pack.masking[["camera_id", "building_id", "area_m2"]].to_dict("records") == [
         {"camera_id": "cam-001", "building_id": "way/1", "area_m2": pytest.approx(13.1, abs=0.5)}
     ]
-    assert pack["place"]["street"] == "Drottninggatan"
-    assert pack["place"]["place_type"] == "gågata eller torg"
-    md = paperwork.render_pack_markdown(pack)
+    assert pack.place.street == "Drottninggatan"
+    assert pack.place.place_type == "gågata eller torg"
+    assert pack.hour_weekday.loc[22, 4] == 1
+    assert list(pack.register.index) == ["cam-001", "cam-003"]
+    md = render.render_pack_markdown(pack)
     assert "| 2024-03-01 | 22:10 | fre | Misshandel |" in md
     assert "2024-03-05" not in md  # the incident outside the recorded area
     assert str(int(X0 + 5)) not in md  # no incident coordinates
@@ -338,9 +330,9 @@ def test_general_pack_has_incident_table_and_combines_site_cameras(incidents, bu
 def test_kbl2020_and_kbl2025_general_packs_differ(incidents, buildings):
     old = _pack("kbl-2020", incidents, buildings)
     new = _pack("kbl-2025", incidents, buildings)
-    assert (old["kind"], new["kind"]) == ("permit", "assessment")
-    old_md = paperwork.render_pack_markdown(old)
-    new_md = paperwork.render_pack_markdown(new)
+    assert (old.kind, new.kind) == ("permit", "assessment")
+    old_md = render.render_pack_markdown(old)
+    new_md = render.render_pack_markdown(new)
     # Permit application content (kbl-2020).
     assert "Tillstånd från Integritetsskyddsmyndigheten (IMY) krävs enligt KBL 7 §" in old_md
     assert "## Realtidsövervakning" in old_md
@@ -363,17 +355,19 @@ def test_kbl2020_and_kbl2025_general_packs_differ(incidents, buildings):
 
 def test_stop_area_pack_names_the_stop_distance_and_statute(incidents, buildings):
     pack = _pack("kbl-2025", incidents, buildings, site="s2")
-    assert pack["kind"] == "exemption"
-    assert pack["stop"]["stop_id"] == "S1"
-    assert pack["stop"]["distance_m"] == pytest.approx(12.0)
-    md = paperwork.render_pack_markdown(pack)
+    assert pack.kind == "exemption"
+    assert pack.stop is not None
+    assert pack.stop.stop_id == "S1"
+    assert pack.stop.distance_m == pytest.approx(12.0)
+    assert pack.stop.within_radius
+    md = render.render_pack_markdown(pack)
     assert "12 m från hållplatsen Trädgårdstorget (hållplats-id S1" in md
     assert "11 § 5 b" in md
     assert "15 § KBL" in md  # signage still applies
     assert "artikel 35" in md  # DPIA still applies
     assert "Juridisk granskning rekommenderas" not in md
-    assert pack["masking"] == []  # only a shop in view
-    old = paperwork.render_pack_markdown(_pack("kbl-2020", incidents, buildings, site="s2"))
+    assert pack.masking.empty  # only a shop in view
+    old = render.render_pack_markdown(_pack("kbl-2020", incidents, buildings, site="s2"))
     assert "9 § KBL i lydelse enligt SFS 2020:519" in old
     assert "11 § 5 b" not in old
 
@@ -381,17 +375,17 @@ def test_stop_area_pack_names_the_stop_distance_and_statute(incidents, buildings
 def test_borderline_pack_has_review_note(incidents, buildings):
     cams = cameras(("general", "stop_area_borderline"))
     pack = _pack("kbl-2025", incidents, buildings, cams=cams, site="s2")
-    assert pack["borderline"]
-    assert "Juridisk granskning rekommenderas" in paperwork.render_pack_markdown(pack)
-    assert "Juridisk granskning rekommenderas" in paperwork.render_pack_html(pack)
+    assert pack.borderline
+    assert "Juridisk granskning rekommenderas" in render.render_pack_markdown(pack)
+    assert "Juridisk granskning rekommenderas" in render.render_pack_html(pack)
     en = _pack("kbl-2025", incidents, buildings, cams=cams, site="s2", lang="en")
-    assert "Legal review advised" in paperwork.render_pack_markdown(en)
+    assert "Legal review advised" in render.render_pack_markdown(en)
 
 
 def test_kbl2018_stop_area_needs_a_permit(incidents, buildings):
     pack = _pack("kbl-2018", incidents, buildings, site="s2")
-    assert pack["kind"] == "permit"
-    assert "Tillstånd från Integritetsskyddsmyndigheten" in paperwork.render_pack_markdown(pack)
+    assert pack.kind == "permit"
+    assert "Tillstånd från Integritetsskyddsmyndigheten" in render.render_pack_markdown(pack)
 
 
 def test_site_pack_rejects_rows_of_two_sites(incidents, buildings):
@@ -413,7 +407,7 @@ def test_site_pack_rejects_rows_of_two_sites(incidents, buildings):
 
 def test_register_row_per_camera(buildings):
     cams = cameras(extra_at_s1=True)
-    mask = paperwork.masking_polygons(footprints(cams), buildings)
+    mask = privacy.masking_polygons(footprints(cams), buildings)
     reg = paperwork.register_rows(
         cams,
         scenario=scenario("kbl-2025"),
@@ -437,28 +431,55 @@ def test_register_row_per_camera(buildings):
     assert not old["register_required"].any()
 
 
-# --- writer and escaping ------------------------------------------------------------------------
+# --- site packs of a plan -----------------------------------------------------------------------
 
 
-def test_write_paperwork_files_and_register(tmp_path: Path, incidents, buildings):
-    res = fake_result("kbl-2025", "sv", cams=cameras(), incidents=incidents, buildings=buildings)
-    mask = paperwork.write_paperwork(res, tmp_path)
-    assert mask is not None
-    assert list(mask["camera_id"]) == ["cam-001"]
-    names = sorted(p.name for p in (tmp_path / "paperwork").iterdir())
-    assert names == [
-        "s1.html",
-        "s1.md",
-        "s1.png",
-        "s2.html",
-        "s2.md",
-        "s2.png",
-        "samlat.html",
-        "samlat.md",
+def test_site_packs_one_per_site_in_site_order(incidents, buildings):
+    res = fake_result(
+        "kbl-2025", "sv", cams=cameras(extra_at_s1=True), incidents=incidents, buildings=buildings
+    )
+    assert [p.site_id for p in res.site_packs] == ["s1", "s2"]
+    assert [[c.camera_id for c in p.cameras] for p in res.site_packs] == [
+        ["cam-001", "cam-003"],
+        ["cam-002"],
     ]
+    assert [p.kind for p in res.site_packs] == ["assessment", "exemption"]
+    assert all(p.assessment_date == dt.date(2025, 6, 1) for p in res.site_packs)
+    none = paperwork.site_packs(
+        cameras().iloc[:0],
+        footprints(cameras()).iloc[:0],
+        regime="kbl-2025",
+        incidents=incidents,
+        masking=None,
+        stops=stops(),
+        scenario=scenario(),
+    )
+    assert none == ()
+
+
+# --- rendering: files, escaping -----------------------------------------------------------------
+
+
+def test_paperwork_files_and_register(tmp_path, incidents, buildings):
+    res = fake_result("kbl-2025", "sv", cams=cameras(), incidents=incidents, buildings=buildings)
+    assert list(res.masking["camera_id"]) == ["cam-001"]
+    files = paperwork_files(res)
+    assert sorted(files) == [
+        "paperwork/s1.html",
+        "paperwork/s1.md",
+        "paperwork/s1.png",
+        "paperwork/s2.html",
+        "paperwork/s2.md",
+        "paperwork/s2.png",
+        "paperwork/samlat.html",
+        "paperwork/samlat.md",
+        "register.csv",
+    ]
+    write(files, tmp_path)
     assert (tmp_path / "paperwork" / "s1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     reg = pd.read_csv(tmp_path / "register.csv", index_col="camera_id")
     assert list(reg.index) == ["cam-001", "cam-002"]
+    assert reg["lon"].dtype == float
     html = (tmp_path / "paperwork" / "s1.html").read_text("utf-8")
     assert "data:image/png;base64," in html  # self-contained map
     assert "<td>2024-03-01</td><td>22:10</td><td>fre</td><td>Misshandel</td>" in html
@@ -468,22 +489,21 @@ def test_write_paperwork_files_and_register(tmp_path: Path, incidents, buildings
     assert "s1.png" in (tmp_path / "paperwork" / "s1.md").read_text("utf-8")
 
 
-def test_write_paperwork_english_names_and_no_masking(tmp_path: Path, incidents, buildings):
+def test_paperwork_files_english_names_and_no_masking(incidents, buildings):
     shops = buildings.assign(residential=False)
     res = fake_result("kbl-2020", "en", cams=cameras(), incidents=incidents, buildings=shops)
-    assert paperwork.write_paperwork(res, tmp_path) is None
-    folder = tmp_path / "paperwork"
-    assert (folder / "combined.md").exists()
-    assert (folder / "combined.html").exists()
-    assert not (folder / "samlat.md").exists()
-    combined = (folder / "combined.html").read_text("utf-8")
-    assert "Contains personal data – internal" in combined
-    md = (folder / "s1.md").read_text("utf-8")
+    assert res.masking.empty
+    files = paperwork_files(res)
+    assert "paperwork/combined.md" in files
+    assert "paperwork/combined.html" in files
+    assert "paperwork/samlat.md" not in files
+    assert "Contains personal data – internal" in files["paperwork/combined.html"]
+    md = files["paperwork/s1.md"]
     assert "| 2024-03-01 | 22:10 | Fri | Misshandel |" in md
     assert "Tillstånd från Integritetsskyddsmyndigheten" in md  # statute stays Swedish
 
 
-def test_html_and_markdown_escape_malicious_names(tmp_path: Path, incidents, buildings):
+def test_html_and_markdown_escape_malicious_names(incidents, buildings):
     evil = "<script>alert('x')</script>"
     bad_incidents = incidents.assign(category=["<img src=x onerror=alert(1)>", "Rån", "Rån", "S"])
     res = fake_result(
@@ -495,41 +515,61 @@ def test_html_and_markdown_escape_malicious_names(tmp_path: Path, incidents, bui
         stop_name=evil,
         street=evil,
     )
-    paperwork.write_paperwork(res, tmp_path)
-    folder = tmp_path / "paperwork"
+    files = paperwork_files(res)
     for name in ("s1.html", "s2.html", "samlat.html"):
-        html = (folder / name).read_text("utf-8")
+        html = files[f"paperwork/{name}"]
+        assert isinstance(html, str)
         assert "<script>" not in html
         assert "<img src=x" not in html
         assert "&lt;script&gt;" in html
-    assert "&lt;img src=x onerror=alert(1)&gt;" in (folder / "s1.html").read_text("utf-8")
+    assert "&lt;img src=x onerror=alert(1)&gt;" in files["paperwork/s1.html"]
     for name in ("s1.md", "s2.md", "samlat.md"):
-        md = (folder / name).read_text("utf-8")
+        md = files[f"paperwork/{name}"]
+        assert isinstance(md, str)
         assert "<script>" not in md
         assert "<img src=x" not in md
-    assert "&lt;script&gt;" in (folder / "s2.md").read_text("utf-8")
+    assert "&lt;script&gt;" in files["paperwork/s2.md"]
+
+
+def test_register_csv_neutralises_formulas_and_keeps_numbers(tmp_path, incidents, buildings):
+    res = fake_result(
+        "kbl-2025",
+        "sv",
+        cams=cameras().assign(site_id=["=HYPERLINK(1)", "s2"]),
+        incidents=incidents,
+        buildings=buildings,
+        street="+cmd|' /C calc'!A0",
+    )
+    write(paperwork_files(res), tmp_path)
+    reg = pd.read_csv(tmp_path / "register.csv", index_col="camera_id")
+    assert reg.loc["cam-001", "site_id"] == "'=HYPERLINK(1)"
+    assert reg.loc["cam-001", "description"].startswith("'+cmd")
+    assert reg.loc["cam-002", "site_id"] == "s2"
+    assert reg["lat"].tolist() == pytest.approx([58.4, 58.41])
 
 
 def test_markdown_table_cells_cannot_be_broken(incidents, buildings):
     piped = incidents.assign(category=["A | B", "Rån", "Rån", "S"])
     pack = _pack("kbl-2025", piped, buildings)
-    md = paperwork.render_pack_markdown(pack)
+    md = render.render_pack_markdown(pack)
     assert "| 2024-03-01 | 22:10 | fre | A \\| B |" in md
 
 
 def test_pack_map_png_shows_recorded_area(incidents, buildings):
     pack = _pack("kbl-2025", incidents, buildings)
-    png = paperwork.pack_map_png(pack)
+    png = render.pack_map_png(pack)
     assert png is not None
     assert png[:4] == b"\x89PNG"
-    empty = dict(pack, map=dict(pack["map"], footprints=[], cameras=[]))
-    assert paperwork.pack_map_png(empty) is None
+    empty = dataclasses.replace(pack, map=dataclasses.replace(pack.map, footprints=(), cameras=()))
+    assert render.pack_map_png(empty) is None
 
 
-def test_write_paperwork_without_cameras(tmp_path: Path, incidents, buildings):
+def test_paperwork_files_without_cameras(tmp_path, incidents, buildings):
     res = fake_result(
         "kbl-2025", "sv", cams=cameras().iloc[:0], incidents=incidents, buildings=buildings
     )
-    assert paperwork.write_paperwork(res, tmp_path) is None
-    assert "Planen har inga kameror." in (tmp_path / "paperwork" / "samlat.md").read_text("utf-8")
+    assert res.masking.empty
+    files = paperwork_files(res)
+    assert "Planen har inga kameror." in files["paperwork/samlat.md"]
+    write(files, tmp_path)
     assert pd.read_csv(tmp_path / "register.csv").empty

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 
 import geopandas as gpd
 import numpy as np
@@ -31,7 +32,8 @@ def test_cells_are_aligned_counted_and_suppressed():
     pts = [(500_010.0 + i, 6_400_050.0) for i in range(6)]
     pts += [(500_150.0, 6_400_010.0 + i) for i in range(4)]
     pts += [(499_999.0, 6_400_099.0)] * 5
-    cells = privacy.aggregate_incidents(incidents(pts), grid_m=100.0, min_count=5)
+    agg = privacy.aggregate_incidents(incidents(pts), grid_m=100.0, min_count=5)
+    cells = agg.cells
     assert list(cells.index) == ["E499900N6400000", "E500000N6400000"]
     assert cells["count"].tolist() == [5, 6]
     assert cells.index.name == "cell_id"
@@ -40,78 +42,85 @@ def test_cells_are_aligned_counted_and_suppressed():
     first = cells.geometry.iloc[0]
     assert first.bounds == (499_900.0, 6_400_000.0, 500_000.0, 6_400_100.0)
     assert first.area == pytest.approx(10_000.0)
-    assert cells.attrs["cells_suppressed"] == 1
-    assert cells.attrs["incidents_suppressed"] == 4
-    assert cells.attrs["n_incidents"] == 15
+    assert agg.n_cells_suppressed == 1
+    assert agg.n_incidents_suppressed == 4
+    assert agg.n_located == 15
+    assert (agg.grid_m, agg.min_count, agg.n_area_level) == (100.0, 5, 0)
     assert (cells["count"] >= 5).all()
 
 
 def test_point_on_cell_edge_goes_up_and_right():
     pts = [(500_100.0, 6_400_200.0)] * 3
-    cells = privacy.aggregate_incidents(incidents(pts), grid_m=100.0, min_count=1)
+    cells = privacy.aggregate_incidents(incidents(pts), grid_m=100.0, min_count=1).cells
     assert list(cells.index) == ["E500100N6400200"]
 
 
 def test_never_returns_points_or_locations_of_suppressed_cells():
     rng = np.random.default_rng(7)
     pts = [tuple(p) for p in rng.uniform([500_000, 6_400_000], [501_000, 6_401_000], size=(300, 2))]
-    cells = privacy.aggregate_incidents(incidents(pts), grid_m=250.0, min_count=5)
+    agg = privacy.aggregate_incidents(incidents(pts), grid_m=250.0, min_count=5)
+    cells = agg.cells
     assert set(shapely.get_type_id(cells.geometry.to_numpy())) == {3}  # Polygon only
     assert (cells["count"] >= 5).all()
-    assert cells["count"].sum() + cells.attrs["incidents_suppressed"] == 300
-    # attrs carry only totals.
-    for value in cells.attrs.values():
-        assert isinstance(value, int | float | dict)
+    assert cells["count"].sum() + agg.n_incidents_suppressed == 300
+    # The result carries only totals besides the published cells.
+    for name, value in vars(agg).items():
+        if name != "cells":
+            assert isinstance(value, int | float | Mapping), name
 
 
 def test_area_level_incidents_are_counted_per_area_with_k():
     inc = incidents([], areas=["Ryd"] * 6 + ["Berga"] * 2 + ["City"] * 5)
-    cells = privacy.aggregate_incidents(inc, min_count=5)
-    assert len(cells) == 0
-    assert cells.attrs["area_counts"] == {"City": 5, "Ryd": 6}
-    assert cells.attrs["areas_suppressed"] == 1
-    assert cells.attrs["area_incidents_suppressed"] == 2
+    agg = privacy.aggregate_incidents(inc, grid_m=100.0, min_count=5)
+    assert len(agg.cells) == 0
+    assert agg.area_counts == {"City": 5, "Ryd": 6}
+    assert agg.n_areas_suppressed == 1
+    assert agg.n_area_incidents_suppressed == 2
+    assert agg.n_area_level == 13
 
 
 def test_unlocated_incidents_warn_with_count():
     inc = incidents([(500_000.0, 6_400_000.0)] * 5, areas=[None, None, None])
     with pytest.warns(InputWarning, match="3 of 8 incidents have neither a point nor an area"):
-        cells = privacy.aggregate_incidents(inc, min_count=5)
-    assert cells.attrs["unlocated"] == 3
-    assert cells["count"].tolist() == [5]
+        agg = privacy.aggregate_incidents(inc, grid_m=100.0, min_count=5)
+    assert agg.n_unlocated == 3
+    assert agg.n_area_level == 3
+    assert agg.cells["count"].tolist() == [5]
 
 
 def test_no_warning_when_every_incident_is_placed():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        privacy.aggregate_incidents(incidents([(500_000.0, 6_400_000.0)], areas=["Ryd"]))
+        privacy.aggregate_incidents(
+            incidents([(500_000.0, 6_400_000.0)], areas=["Ryd"]), grid_m=100.0, min_count=5
+        )
 
 
 def test_by_category_applies_k_per_cell_and_category():
     pts = [(500_010.0, 6_400_010.0)] * 8
     inc = incidents(pts, category=["Rån"] * 5 + ["Hot"] * 3)
-    cells = privacy.aggregate_incidents(inc, min_count=5, by="category")
-    assert list(cells.index) == [("E500000N6400000", "Rån")]
-    assert cells["count"].tolist() == [5]
-    assert cells.attrs["incidents_suppressed"] == 3
+    agg = privacy.aggregate_incidents(inc, grid_m=100.0, min_count=5, by="category")
+    assert list(agg.cells.index) == [("E500000N6400000", "Rån")]
+    assert agg.cells["count"].tolist() == [5]
+    assert agg.n_incidents_suppressed == 3
 
 
 def test_empty_input_gives_empty_cells():
-    cells = privacy.aggregate_incidents(incidents([]), min_count=5)
-    assert len(cells) == 0
-    assert cells.attrs["n_incidents"] == 0
+    agg = privacy.aggregate_incidents(incidents([]), grid_m=100.0, min_count=5)
+    assert len(agg.cells) == 0
+    assert agg.n_located == 0
 
 
 def test_rejects_bad_arguments():
     inc = incidents([(500_000.0, 6_400_000.0)])
     with pytest.raises(CRSError, match="geographic"):
-        privacy.aggregate_incidents(inc.to_crs(4326))
+        privacy.aggregate_incidents(inc.to_crs(4326), grid_m=100.0, min_count=5)
     with pytest.raises(InputError, match="grid_m must be > 0"):
-        privacy.aggregate_incidents(inc, grid_m=0)
+        privacy.aggregate_incidents(inc, grid_m=0, min_count=5)
     with pytest.raises(InputError, match="min_count must be >= 1"):
-        privacy.aggregate_incidents(inc, min_count=0)
+        privacy.aggregate_incidents(inc, grid_m=100.0, min_count=0)
     with pytest.raises(InputError, match="by='kategori' is not a column"):
-        privacy.aggregate_incidents(inc, by="kategori")
+        privacy.aggregate_incidents(inc, grid_m=100.0, min_count=5, by="kategori")
 
 
 def test_segment_counts_assign_each_incident_once_and_hide_small_counts():
@@ -128,25 +137,35 @@ def test_segment_counts_assign_each_incident_once_and_hide_small_counts():
     pts += [(50.0, 40.0)] * 2  # nearest: b (2 < 5)
     pts += [(50.0, 300.0)]  # 200 m from everything: not assigned
     inc = incidents(pts, areas=["Ryd"])
-    counts = privacy.segment_counts(corridors, inc, max_distance_m=25, min_count=5)
+    result = privacy.segment_counts(corridors, inc, max_distance_m=25, min_count=5)
+    counts = result.counts
     assert counts.name == "incident_count"
     assert list(counts.index) == ["a", "b", "c"]
     assert counts["a"] == 6
     assert np.isnan(counts["b"])
     assert np.isnan(counts["c"])
-    assert counts.attrs == {
-        "min_count": 5,
-        "n_assigned": 8,
-        "n_unassigned": 1,
-        "segments_suppressed": 1,
-    }
+    assert (
+        result.min_count,
+        result.n_assigned,
+        result.n_unassigned,
+        result.n_segments_suppressed,
+    ) == (5, 8, 1, 1)
+
+
+def test_k_threshold_cannot_be_skipped():
+    inc = incidents([(500_000.0, 6_400_000.0)])
+    with pytest.raises(TypeError, match="min_count"):
+        privacy.aggregate_incidents(inc, grid_m=100.0)  # type: ignore[call-arg]
+    corridors = gpd.GeoDataFrame(geometry=[LineString([(0, 0), (1, 0)])], crs=CRS)
+    with pytest.raises(TypeError, match="min_count"):
+        privacy.segment_counts(corridors, inc)  # type: ignore[call-arg]
 
 
 def test_segment_counts_need_one_crs():
     corridors = gpd.GeoDataFrame(geometry=[LineString([(0, 0), (1, 0)])], crs=CRS)
     inc = incidents([(0.0, 0.0)]).to_crs(3857)
     with pytest.raises(CRSError, match="different CRSs"):
-        privacy.segment_counts(corridors, inc)
+        privacy.segment_counts(corridors, inc, min_count=5)
 
 
 @pytest.mark.parametrize(
@@ -162,3 +181,79 @@ def test_segment_counts_need_one_crs():
 )
 def test_escape(text, expected):
     assert privacy.escape(text) == expected
+
+
+# --- masking ------------------------------------------------------------------------------------
+
+X0, Y0 = 500_000.0, 6_470_000.0
+
+
+def _xy(x: float, y: float) -> tuple[float, float]:
+    return (X0 + x, Y0 + y)
+
+
+def _footprints() -> gpd.GeoDataFrame:
+    """cam-001's view east of (0, 0); cam-002's view north of (500, 0)."""
+    return gpd.GeoDataFrame(
+        geometry=[
+            shapely.box(*_xy(0, -10), *_xy(30, 10)),
+            shapely.box(*_xy(490, 0), *_xy(510, 30)),
+        ],
+        index=pd.Index(["cam-001", "cam-002"], name="camera_id"),
+        crs=CRS,
+    )
+
+
+@pytest.fixture
+def buildings() -> gpd.GeoDataFrame:
+    """A block of flats just north of cam-001's view; a shop north of cam-002's."""
+    return gpd.GeoDataFrame(
+        {"building": ["apartments", "retail"], "residential": [True, False]},
+        geometry=[
+            shapely.box(*_xy(10, 12), *_xy(20, 22)),
+            shapely.box(*_xy(480, 30), *_xy(520, 40)),
+        ],
+        index=pd.Index(["way/1", "way/2"], name="building_id"),
+        crs=CRS,
+    )
+
+
+def test_masking_only_where_residential_buildings_are_in_view(buildings):
+    feet = _footprints()
+    mask = privacy.masking_polygons(feet, buildings)
+    # cam-001's view reaches y = 10; the flats start at y = 12, so their 3 m strip is in view.
+    # cam-002's view touches only the shop: no row.
+    assert list(mask["camera_id"]) == ["cam-001"]
+    assert list(mask["building_id"]) == ["way/1"]
+    assert list(mask["kind"]) == ["facade"]
+    assert mask.index.tolist() == ["cam-001:way/1"]
+    piece = mask.geometry.iloc[0]
+    assert piece.within(feet.geometry.loc["cam-001"].buffer(1e-6))
+    # The strip in view is the band y in [9, 10] along the 10 m facade plus rounded corners.
+    assert 10.0 < mask["area_m2"].iloc[0] < 20.0
+    assert mask.crs == feet.crs
+
+
+def test_masking_none_when_only_shops_in_view(buildings):
+    feet = _footprints().loc[["cam-002"]]
+    assert privacy.masking_polygons(feet, buildings).empty
+    shops = buildings.assign(residential=False)
+    assert privacy.masking_polygons(_footprints(), shops).empty
+
+
+@pytest.mark.parametrize("case", ["no buildings", "no cameras"])
+def test_masking_is_an_empty_layer_without_buildings_or_cameras(buildings, case):
+    feet = _footprints()
+    if case == "no buildings":
+        mask = privacy.masking_polygons(feet, None)
+    else:
+        mask = privacy.masking_polygons(feet.iloc[:0], buildings)
+    assert mask.empty
+    assert list(mask.columns) == [*privacy.MASKING_COLUMNS, "geometry"]
+    assert mask.index.name == "mask_id"
+    assert mask.crs == feet.crs
+
+
+def test_masking_requires_residential_column(buildings):
+    with pytest.raises(InputError, match="residential"):
+        privacy.masking_polygons(_footprints(), buildings.drop(columns="residential"))

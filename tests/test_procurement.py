@@ -14,6 +14,7 @@ from shapely.geometry import Point
 from siteplan import procurement
 from siteplan.config import scenario_from_dict
 from siteplan.errors import InputError
+from siteplan.render.procurement import procurement_files
 
 CRS = "EPSG:3006"
 
@@ -84,8 +85,17 @@ def plan() -> gpd.GeoDataFrame:
             ("cam-003", "s2", "bullet-4mp-60", "lamp_post", "stop_area", "City", 5, 38500, 1000),
             ("cam-004", "s3", "dome-360", "lamp_post", "stop_area", "City", 3, 43500, 0),
             ("cam-005", "s4", "bullet-4mp-60", "lamp_post", "stop_area", "Ryd", 6, 38500, 1000),
-            ("cam-006", "s5", "bullet-4mp-60", "facade", "stop_area_borderline", "Ryd", 9, 31000,
-             1000),
+            (
+                "cam-006",
+                "s5",
+                "bullet-4mp-60",
+                "facade",
+                "stop_area_borderline",
+                "Ryd",
+                9,
+                31000,
+                1000,
+            ),
         ]
     )
 
@@ -220,12 +230,33 @@ def test_bill_with_phases_has_phase_totals(plan):
         procurement.bill_of_quantities(plan, scenario=scenario(), phase_of=phase.iloc[:5])
 
 
-def test_write_procurement_csv(tmp_path: Path, plan):
-    result = types.SimpleNamespace(scenario=scenario(lang="en"), cameras=plan, sites=None)
-    bill = procurement.write_procurement(result, tmp_path, phase="stop-areas-first")
-    back = pd.read_csv(tmp_path / "procurement.csv")
+def _bill_csv(bill: pd.DataFrame, folder: Path) -> pd.DataFrame:
+    files = procurement_files(types.SimpleNamespace(bill=bill))
+    assert list(files) == ["procurement.csv"]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "procurement.csv").write_text(files["procurement.csv"], encoding="utf-8")
+    return pd.read_csv(folder / "procurement.csv")
+
+
+def test_procurement_csv(tmp_path: Path, plan):
+    sc = scenario(lang="en")
+    phase = procurement.phase_plan(plan, strategy="stop-areas-first")
+    bill = procurement.bill_of_quantities(plan, scenario=sc, phase_of=phase)
+    back = _bill_csv(bill, tmp_path)
     assert len(back) == len(bill)
     assert back["description"].iloc[-1] == "Grand total"
     assert back["capex_sek"].iloc[-1] == pytest.approx(plan["capex_sek"].sum())
-    one = procurement.write_procurement(result, tmp_path / "single")
+    one = procurement.bill_of_quantities(plan, scenario=sc)
     assert (one["item"] == "total").sum() == 1  # one phase: only the grand total
+
+
+def test_procurement_csv_neutralises_formulas_and_keeps_numbers(tmp_path: Path, plan):
+    evil = plan.assign(area='=HYPERLINK("http://x")')
+    bill = procurement.bill_of_quantities(evil, scenario=scenario())
+    text = procurement_files(types.SimpleNamespace(bill=bill))["procurement.csv"]
+    assert "\n=" not in text
+    assert ",=" not in text
+    back = _bill_csv(bill, tmp_path)
+    assert back["area"].iloc[0] == '\'=HYPERLINK("http://x")'
+    assert back["capex_sek"].dtype == float
+    assert back["capex_sek"].iloc[-1] == pytest.approx(plan["capex_sek"].sum())

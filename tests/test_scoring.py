@@ -208,21 +208,30 @@ def test_incident_rate_shrinks_counts_to_the_density_prior():
     kde = pd.Series({"A": 0.01, "B": 0.03})
     # Counts n = (2, 1); exposure sum(kde · L) = 0.1 + 0.9 = 1, so the prior m = kde · 3 / 1.
     got = scoring.incident_rate(corr, inc, kde=kde, prior_strength_m=20.0)
-    assert got["A"] == pytest.approx((2 + 20 * 0.03) / (10 + 20))
-    assert got["B"] == pytest.approx((1 + 20 * 0.09) / (30 + 20))
-    assert got.attrs["prior_strength_m"] == 20.0
+    assert isinstance(got, scoring.IncidentRate)
+    assert got.rate.name == "incident_rate"
+    assert got.rate.index.equals(corr.index)
+    assert got.rate["A"] == pytest.approx((2 + 20 * 0.03) / (10 + 20))
+    assert got.rate["B"] == pytest.approx((1 + 20 * 0.09) / (30 + 20))
+    assert got.prior_strength_m == 20.0
+    assert got.rate.attrs == {}
 
     # Method of moments: m·L = (0.3, 2.7); sum (n - mL)² = 2 × 1.7² = 5.78; Poisson part
     # rho · sum(mL) = 1 × 3; sum L² m = 100 × 0.03 + 900 × 0.09 = 84 -> k = 84 / 2.78.
     est = scoring.incident_rate(corr, inc, kde=kde)
     k = 84 / (5.78 - 3)
-    assert est.attrs["prior_strength_m"] == pytest.approx(k)
-    assert est["A"] == pytest.approx((2 + k * 0.03) / (10 + k))
+    assert est.prior_strength_m == pytest.approx(k)
+    assert est.rate["A"] == pytest.approx((2 + k * 0.03) / (10 + k))
 
     # Counts exactly as the prior expects (no extra spread): k is at its cap, the prior decides.
     flat = scoring.incident_rate(corr, inc, kde=pd.Series({"A": 2 / 30, "B": 1 / 90}))
-    assert flat.attrs["prior_strength_m"] == 10_000.0
-    assert flat["A"] == pytest.approx(0.2, rel=1e-3)
+    assert flat.prior_strength_m == 10_000.0
+    assert flat.rate["A"] == pytest.approx(0.2, rel=1e-3)
+
+    # Nothing on the network: rate 0 and no prior strength.
+    none = scoring.incident_rate(corr, inc.loc[["far"]], kde=kde)
+    assert (none.rate == 0).all()
+    assert math.isnan(none.prior_strength_m)
 
 
 def test_choose_bandwidth_picks_the_plausible_candidate():
@@ -329,7 +338,7 @@ def test_score_columns_ranges_and_ranks(town):
     assert sorted(scored["rank"]) == list(range(1, len(scored) + 1))
     assert scored.loc[scored["rank"] == 1, "score"].item() == scored["score"].max()
     assert scored.sort_values("rank")["score"].is_monotonic_decreasing
-    assert scored.attrs["bandwidth_m"] == 75.0
+    assert scored.attrs == {}  # nothing travels in attrs
     assert scored.index.equals(corridors.index)
     # Area-level rows land only in City; footfall is highest by stop s1 at (250, 260).
     assert (scored.loc[scored["area"].isna(), "area_incidents"] == 0).all()
@@ -361,8 +370,33 @@ def test_score_with_cross_validated_bandwidth(town):
     corridors, incidents, stops = town
     cands = [25.0, 50.0, 100.0, 400.0]
     config = ScoringConfig(bandwidth_m="cv", bandwidth_candidates_m=cands)
-    scored = scoring.score_corridors(corridors, incidents, stops, config=config)
-    assert scored.attrs["bandwidth_m"] in cands[:3]  # hotspots of sd 40 m: not the widest
+    fit = scoring.fit_scores(corridors, incidents, stops, config=config)
+    assert fit.bandwidth_m in cands[:3]  # hotspots of sd 40 m: not the widest
+    weights = scoring.incident_weights(incidents, config=config)
+    assert scoring.bandwidth_for(incidents, config=config, weights=weights) == fit.bandwidth_m
+    # The chosen bandwidth passed explicitly gives the same scores without a search.
+    scored = scoring.score_corridors(
+        corridors, incidents, stops, config=config, bandwidth_m=fit.bandwidth_m
+    )
+    pd.testing.assert_frame_equal(scored, fit.corridors)
+
+
+def test_bandwidth_is_explicit_and_fit_scores_reports_it(town):
+    corridors, incidents, stops = town
+    config = ScoringConfig()
+    assert scoring.bandwidth_for(incidents, config=config) == 75.0
+    fit = scoring.fit_scores(corridors, incidents, stops, config=config)
+    assert isinstance(fit, scoring.ScoreFit)
+    assert fit.bandwidth_m == 75.0
+    assert 1.0 <= fit.prior_strength_m <= 10_000.0
+    pd.testing.assert_frame_equal(
+        fit.corridors, scoring.score_corridors(corridors, incidents, stops, config=config)
+    )
+    wide = scoring.fit_scores(corridors, incidents, stops, config=config, bandwidth_m=200.0)
+    assert wide.bandwidth_m == 200.0
+    assert not np.allclose(wide.corridors["kde_intensity"], fit.corridors["kde_intensity"])
+    with pytest.raises(InputError, match="bandwidth_m"):
+        scoring.score_corridors(corridors, incidents, stops, config=config, bandwidth_m=0.0)
 
 
 def test_rankings_overall_and_per_area(town):
@@ -462,7 +496,10 @@ def test_pai_and_pei_on_a_five_segment_hand_example():
 
 def test_evaluate_reports_every_method_and_share(town):
     corridors, incidents, stops = town
-    table = scoring.evaluate(corridors, incidents, stops, config=ScoringConfig())
+    evaluation = scoring.evaluate(corridors, incidents, stops, config=ScoringConfig())
+    assert isinstance(evaluation, scoring.Evaluation)
+    table = evaluation.table
+    assert table.attrs == {}  # nothing travels in attrs
     shares = [0.01, 0.05, 0.10, 0.20]
     assert list(table.columns) == [
         "method",
@@ -492,13 +529,29 @@ def test_evaluate_reports_every_method_and_share(town):
     # Default cut: the day at 75 % of the span (2023-01-01 .. 2024-12-31) -> 2024-07-01/02.
     span = incidents["occurred_at"]
     cut = (span.min() + 0.75 * (span.max() - span.min())).date()
-    assert table.attrs["cut_date"] == cut
-    assert table.attrs["n_train"] == int((span < pd.Timestamp(cut, tz=TZ)).sum())
+    assert evaluation.cut_date == cut
+    assert evaluation.n_train == int((span < pd.Timestamp(cut, tz=TZ)).sum())
+    assert evaluation.n_test_unsnapped >= 0
+    # The score was fitted on the training period with the scenario's bandwidth.
+    assert evaluation.bandwidth_m == 75.0
+    assert 1.0 <= evaluation.prior_strength_m <= 10_000.0
+    assert list(table.columns) == list(scoring.EVALUATION_COLUMNS)
+    with pytest.raises(AttributeError):
+        evaluation.cut_date = None  # type: ignore[misc]  # frozen
+
+
+def test_empty_evaluation_has_the_columns_and_no_cut_date():
+    empty = scoring.Evaluation.empty()
+    assert empty.table.empty
+    assert list(empty.table.columns) == list(scoring.EVALUATION_COLUMNS)
+    assert empty.cut_date is None
+    assert math.isnan(empty.bandwidth_m)
+    assert math.isnan(empty.prior_strength_m)
 
 
 def test_evaluate_explicit_cut_date_and_empty_period(town):
     corridors, incidents, stops = town
-    table = scoring.evaluate(
+    evaluation = scoring.evaluate(
         corridors,
         incidents,
         stops,
@@ -506,8 +559,8 @@ def test_evaluate_explicit_cut_date_and_empty_period(town):
         cut_date=dt.date(2024, 1, 1),
         shares=(0.1,),
     )
-    assert table.attrs["cut_date"] == dt.date(2024, 1, 1)
-    assert len(table) == 3
+    assert evaluation.cut_date == dt.date(2024, 1, 1)
+    assert len(evaluation.table) == 3
     with pytest.raises(InputError, match="leaves 0 training"):
         scoring.evaluate(
             corridors, incidents, stops, config=ScoringConfig(), cut_date=dt.date(2020, 1, 1)
