@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 CORRIDOR_COLUMNS = ("length_m", "name", "highway", "area", "u", "v", "geometry")
 
 _EDGE_COLUMNS = ("u", "v", "highway", "name")
+_EDGES_HINT = "Load the walk network through siteplan.io.osm, which builds these columns."
+_CORRIDORS_HINT = "Build it with siteplan.corridors.build_corridors."
 _PART_DIGITS = 3  # zero-padded part number keeps string order = along-line order up to 999 parts
 
 
@@ -81,45 +83,14 @@ def build_corridors(
     InputWarning
         If rows without a usable LineString were skipped (with their count).
     """
-    if (
-        not (isinstance(max_length_m, int | float) and math.isfinite(max_length_m))
-        or max_length_m <= 0
-    ):
-        msg = f"max_length_m must be a number > 0 (corridors.max_length_m); got {max_length_m!r}."
-        raise InputError(msg)
+    _check_max_length(max_length_m)
     require_projected(edges, "edges")
     _check_edges(edges)
     if areas is not None:
         require_same_crs(edges, areas, "edges", "areas")
 
-    frame = _usable_edges(edges)
-    chains = _merge_chains(frame)
-    lines = np.asarray(chains["geometry"], dtype=object)
-    parts, line_of_part, part_no, n_parts = _split_lines(lines, max_length_m)
-
-    base = chains["base_id"].to_numpy()[line_of_part]
-    last = part_no == n_parts[line_of_part] - 1
-    ids = [f"{b}-{p:0{_PART_DIGITS}d}" for b, p in zip(base, part_no, strict=True)]
-    starts = chains["a"].to_numpy()[line_of_part]
-    ends = chains["b"].to_numpy()[line_of_part]
-    u = [str(a) if p == 0 else f"{b}:{p}" for a, b, p in zip(starts, base, part_no, strict=True)]
-    v = [
-        str(e) if is_last else f"{b}:{p + 1}"
-        for e, b, p, is_last in zip(ends, base, part_no, last, strict=True)
-    ]
-    corridors = gpd.GeoDataFrame(
-        {
-            "length_m": shapely.length(parts),
-            "name": chains["name"].to_numpy()[line_of_part],
-            "highway": chains["highway"].to_numpy()[line_of_part],
-            "area": None,
-            "u": u,
-            "v": v,
-        },
-        geometry=gpd.GeoSeries(parts, crs=edges.crs).values,
-        index=pd.Index(ids, name="corridor_id"),
-        crs=edges.crs,
-    )
+    chains = _merge_chains(_usable_edges(edges))
+    corridors = _segments(chains, max_length_m, edges.crs)
     corridors["area"] = _area_of_midpoints(corridors, areas)
     corridors = corridors.sort_index()[list(CORRIDOR_COLUMNS)]
 
@@ -160,7 +131,7 @@ def corridor_graph(corridors: gpd.GeoDataFrame) -> nx.Graph:
     InputError
         If a column is missing.
     """
-    _require(corridors, ("u", "v", "length_m", "geometry"), "corridors")
+    require(corridors, ("u", "v", "length_m", "geometry"), name="corridors", hint=_CORRIDORS_HINT)
     ordered = corridors.sort_index()
     graph = nx.Graph()
     starts = shapely.get_coordinates(shapely.get_point(ordered.geometry.values, 0))
@@ -225,7 +196,7 @@ def snap_points(
         If some points were farther than `max_distance_m` from every corridor.
     """
     require_same_crs(points, corridors, "points", "corridors")
-    _require(corridors, ("u", "v", "length_m", "geometry"), "corridors")
+    require(corridors, ("u", "v", "length_m", "geometry"), name="corridors", hint=_CORRIDORS_HINT)
     if not max_distance_m >= 0:
         msg = f"max_distance_m must be >= 0; got {max_distance_m!r}."
         raise InputError(msg)
@@ -244,16 +215,7 @@ def snap_points(
     if n == 0 or corridors.empty:
         return out
 
-    (left, right), dist = corridors.sindex.nearest(
-        geoms, return_all=True, max_distance=max_distance_m, return_distance=True
-    )
-    cids = corridors.index.to_numpy()[right]
-    # Ties on distance go to the smallest corridor id: sort by (point, distance, id).
-    order = np.lexsort((cids.astype(str), dist, left))
-    left, right, dist = left[order], right[order], dist[order]
-    first = np.concatenate([[True], left[1:] != left[:-1]]) if len(left) else np.array([], bool)
-    left, right, dist = left[first], right[first], dist[first]
-
+    left, right, dist = _nearest_segments(geoms, corridors, max_distance_m)
     lines = corridors.geometry.values[right]
     pos = shapely.line_locate_point(lines, geoms[left])
     length = shapely.length(lines)
@@ -281,18 +243,38 @@ def snap_points(
 # helpers
 
 
-def _require(frame: pd.DataFrame, columns: tuple[str, ...], name: str) -> None:
-    require(frame, columns, name=name, hint="Build it with siteplan.corridors.build_corridors.")
+def _nearest_segments(
+    geoms: np.ndarray, corridors: gpd.GeoDataFrame, max_distance_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """
+    Each point's nearest corridor within `max_distance_m`: ``(point, corridor row, distance)``.
+
+    Points with no corridor that close are left out; ties on distance go to the smallest
+    corridor id.
+    """
+    (left, right), dist = corridors.sindex.nearest(
+        geoms, return_all=True, max_distance=max_distance_m, return_distance=True
+    )
+    cids = corridors.index.to_numpy()[right]
+    order = np.lexsort((cids.astype(str), dist, left))  # by (point, distance, id)
+    left, right, dist = left[order], right[order], dist[order]
+    first = np.concatenate([[True], left[1:] != left[:-1]]) if len(left) else np.array([], bool)
+    return left[first], right[first], dist[first]
+
+
+def _check_max_length(max_length_m: float) -> None:
+    """Raise unless `max_length_m` is a finite number > 0."""
+    if (
+        not (isinstance(max_length_m, int | float) and math.isfinite(max_length_m))
+        or max_length_m <= 0
+    ):
+        msg = f"max_length_m must be a number > 0 (corridors.max_length_m); got {max_length_m!r}."
+        raise InputError(msg)
 
 
 def _check_edges(edges: gpd.GeoDataFrame) -> None:
-    missing = [c for c in _EDGE_COLUMNS if c not in edges.columns]
-    if missing:
-        msg = (
-            f"`edges`: missing column(s) {missing}; found {list(edges.columns)}. Load the walk "
-            "network through siteplan.io.osm, which builds these columns."
-        )
-        raise InputError(msg)
+    """Raise if `edges` lacks a column, is empty, repeats an edge id or has bad node ids."""
+    require(edges, _EDGE_COLUMNS, name="edges", hint=_EDGES_HINT)
     if edges.empty:
         msg = "`edges` is empty: the walk network has no streets. Check the study area and input."
         raise InputError(msg)
@@ -376,7 +358,7 @@ def _merge_chains(frame: pd.DataFrame) -> pd.DataFrame:
     """
     u = frame["u"].to_numpy()
     v = frame["v"].to_numpy()
-    attrs = list(zip(frame["name"], frame["highway"], strict=True))
+    labels = list(zip(frame["name"], frame["highway"], strict=True))
     geoms = frame["geometry"].to_numpy()
     edge_ids = frame["edge_id"].to_numpy()
 
@@ -387,7 +369,7 @@ def _merge_chains(frame: pd.DataFrame) -> pd.DataFrame:
 
     def through(node: int) -> bool:
         rows = incident[node]
-        return len(rows) == 2 and rows[0] != rows[1] and attrs[rows[0]] == attrs[rows[1]]
+        return len(rows) == 2 and rows[0] != rows[1] and labels[rows[0]] == labels[rows[1]]
 
     visited = np.zeros(len(frame), dtype=bool)
     chains: list[tuple[int, int, list[int], list[bool]]] = []
@@ -433,8 +415,8 @@ def _merge_chains(frame: pd.DataFrame) -> pd.DataFrame:
                 "a": a,
                 "b": b,
                 "edges": tuple(sorted(edge_ids[r] for r in rows)),
-                "name": attrs[rows[0]][0],
-                "highway": attrs[rows[0]][1],
+                "name": labels[rows[0]][0],
+                "highway": labels[rows[0]][1],
                 "n_edges": len(rows),
                 "geometry": line,
             }
@@ -445,6 +427,39 @@ def _merge_chains(frame: pd.DataFrame) -> pd.DataFrame:
         f"c-{a}-{b}-{k}" for a, b, k in zip(lines["a"], lines["b"], lines["k"], strict=True)
     ]
     return lines.reset_index(drop=True)
+
+
+def _segments(chains: pd.DataFrame, max_length_m: float, crs: object) -> gpd.GeoDataFrame:
+    """
+    Cut each chain into equal parts of at most `max_length_m`: ids, end nodes, geometry.
+
+    The ``area`` column is left empty (None) for the caller to fill.
+    """
+    lines = np.asarray(chains["geometry"], dtype=object)
+    parts, line_of_part, part_no, n_parts = _split_lines(lines, max_length_m)
+    base = chains["base_id"].to_numpy()[line_of_part]
+    last = part_no == n_parts[line_of_part] - 1
+    ids = [f"{b}-{p:0{_PART_DIGITS}d}" for b, p in zip(base, part_no, strict=True)]
+    starts = chains["a"].to_numpy()[line_of_part]
+    ends = chains["b"].to_numpy()[line_of_part]
+    u = [str(a) if p == 0 else f"{b}:{p}" for a, b, p in zip(starts, base, part_no, strict=True)]
+    v = [
+        str(e) if is_last else f"{b}:{p + 1}"
+        for e, b, p, is_last in zip(ends, base, part_no, last, strict=True)
+    ]
+    return gpd.GeoDataFrame(
+        {
+            "length_m": shapely.length(parts),
+            "name": chains["name"].to_numpy()[line_of_part],
+            "highway": chains["highway"].to_numpy()[line_of_part],
+            "area": None,
+            "u": u,
+            "v": v,
+        },
+        geometry=gpd.GeoSeries(parts, crs=crs).values,
+        index=pd.Index(ids, name="corridor_id"),
+        crs=crs,
+    )
 
 
 def _join(pieces: list[shapely.LineString], forward: list[bool]) -> shapely.LineString:

@@ -23,6 +23,8 @@ from siteplan.config import (
     CoverageConfig,
     scenario_from_dict,
 )
+from siteplan.coverage.geometry import ray_distances
+from siteplan.coverage.problem import _dominated
 from siteplan.errors import CRSError, InputError, InputWarning, ScenarioError
 from siteplan.problem import OPTION_COLUMNS, SITE_COLUMNS, PlacementProblem
 
@@ -124,7 +126,7 @@ def scenario(cameras: list[CameraModel], **sections: dict) -> object:
 def test_dori_ranges_match_domain_examples(px: int, hfov: float, expected: dict) -> None:
     for level, metres in expected.items():
         cam = CameraModel(model="x", horizontal_px=px, hfov_deg=hfov, level=level, capex_sek=0)
-        # DOMAIN.md rounds to 2-3 significant figures.
+        # The reference DORI table rounds to 2-3 significant figures.
         assert cam.range_m == pytest.approx(metres, rel=0.02), level
 
 
@@ -178,7 +180,7 @@ def test_ray_distances_agree_with_shapely() -> None:
         dtype=object,
     )
     xy = np.array([[0.0, 0.0], [2.0, -1.0]])
-    dist, blocked = cv._ray_distances(xy, obstacles, radius_m=40, n_rays=72)
+    dist, blocked = ray_distances(xy, obstacles, radius_m=40, n_rays=72)
     assert not blocked.any()
     union = shapely.union_all(obstacles)
     for i, (x, y) in enumerate(xy):
@@ -463,7 +465,7 @@ def test_dominated_options_within_a_slot() -> None:
     for i, cols in enumerate(rows):
         data[i, cols] = True
     slots = np.array([0, 0, 0, 1, 1, 2])
-    dropped = cv._dominated(sp.csr_matrix(data), slots)
+    dropped = _dominated(sp.csr_matrix(data), slots)
     assert list(dropped) == [True, False, False, False, True, False]
 
 
@@ -635,3 +637,22 @@ def test_build_problem_needs_legal_class(town: dict) -> None:
             buildings=None,
             scenario=town["scenario"],
         )
+
+
+def test_package_face_keeps_every_public_name():
+    names = {
+        "SOURCE_PRIORITY",
+        "N_RAYS",
+        "HEAD_HEIGHT_M",
+        "blind_zone_m",
+        "build_problem",
+        "camera_options",
+        "candidate_sites",
+        "coverage_matrix",
+        "demand_points",
+        "footprint",
+        "option_costs",
+        "visibility_polygon",
+    }
+    assert names <= set(cv.__all__)
+    assert all(callable(getattr(cv, n)) or n.isupper() for n in cv.__all__)
