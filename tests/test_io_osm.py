@@ -18,7 +18,7 @@ from geopandas.testing import assert_geodataframe_equal
 from siteplan import schemas, settings
 from siteplan.errors import CRSError, InputError, InputWarning, SourceUnavailableError
 from siteplan.io import osm
-from siteplan.io.osm import load_osm
+from siteplan.io.osm import _layers, _tags, load_osm
 
 DATA = Path(__file__).resolve().parent / "data" / "osm"
 TOWN = DATA / "town.osm"
@@ -37,6 +37,23 @@ def _osm_file(tmp_path: Path, body: str, name: str = "x.osm") -> Path:
 @pytest.fixture(scope="module")
 def town() -> osm.OsmLayers:
     return load_osm(TOWN)
+
+
+def test_public_face_reexports_every_public_name():
+    assert set(osm.__all__) == {
+        "FOOTWAY_HIGHWAYS",
+        "POI_AMENITIES",
+        "RESIDENTIAL_BUILDINGS",
+        "WALKABLE_HIGHWAYS",
+        "OsmLayers",
+        "load_osm",
+        "load_road_lines",
+        "save_layers",
+        "walk_network_from_bbox",
+        "walk_network_from_place",
+        "walk_network_from_polygon",
+    }
+    assert all(hasattr(osm, name) for name in osm.__all__)
 
 
 # --------------------------------------------------------------------------- OSM XML
@@ -148,6 +165,12 @@ def test_clipped_extract_is_trimmed_with_counts():
     assert list(layers.buildings.index) == ["way/110"]  # way/111 lost a corner
 
 
+def test_warnings_point_at_the_caller_not_at_the_package():
+    with pytest.warns(InputWarning) as record:
+        load_osm(CLIPPED)
+    assert {Path(w.filename).name for w in record} == {Path(__file__).name}
+
+
 # --------------------------------------------------------------------------- other formats
 
 
@@ -244,7 +267,7 @@ def test_invalid_building_outlines_are_repaired():
     with pytest.warns(
         InputWarning, match=r"x.osm.pbf: repaired 2 invalid building .*way/10.*dropped 1 left"
     ):
-        b, *_ = osm._feature_layers(features, pyproj.CRS("EPSG:3006"), label="x.osm.pbf")
+        b, *_ = _layers.feature_layers(features, pyproj.CRS("EPSG:3006"), label="x.osm.pbf")
     assert list(b.index) == ["way/10", "way/30"]
     assert b.is_valid.all()
     assert b.loc["way/10"].geometry.geom_type == "MultiPolygon"
@@ -409,7 +432,7 @@ def test_geographic_crs_is_rejected():
     ],
 )
 def test_is_walkable(tags, walkable):
-    assert osm._is_walkable(tags) is walkable
+    assert _tags.is_walkable(tags) is walkable
 
 
 @pytest.mark.parametrize(

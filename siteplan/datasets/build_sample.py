@@ -24,7 +24,7 @@ import logging
 import math
 import zipfile
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 SEED = 20260115
 
 XY = tuple[float, float]
+_Grid = dict[tuple[int, int], XY]
+_Segments = dict[int, list[dict[str, str] | None]]
 
 _ORIGIN_LONLAT = (15.0, 58.0)
 _ZIP_TIME = (2024, 1, 1, 0, 0, 0)
@@ -371,50 +373,76 @@ def _centre(plan: _Plan, rng: np.random.Generator) -> None:
         for j in range(_NY)
     }
     plan.grid["C"] = grid
+    ns_segs, ew_segs = _centre_streets(plan, grid, rng)
+    _centre_sidewalks(plan, grid)
+    _centre_square_and_park(plan, grid)
+    _centre_station(plan, grid)
+    _centre_blocks(plan, grid, ns_segs, ew_segs, rng)
+    # Nightlife and fast food.
+    for name, amenity, kind, idx, seg, frac, side in _NIGHTLIFE:
+        a, b = (
+            (grid[idx, seg], grid[idx, seg + 1])
+            if kind == "NS"
+            else (grid[seg, idx], grid[seg + 1, idx])
+        )
+        plan.amenities.append((_beside(a, b, frac, 9.0 * side), {"amenity": amenity, "name": name}))
+    plan.places["Ågatan öst"] = _lerp(grid[_MID_I + 3, _MID_J], grid[_MID_I + 4, _MID_J], 0.6)
+    plan.places["Storgatan norra"] = _lerp(grid[_MID_I, _MID_J + 2], grid[_MID_I, _MID_J + 4], 0.5)
 
-    def ns_tags(i: int, j: int) -> dict[str, str]:
-        if i == _MID_I and j >= _MID_J:
-            return {"highway": "pedestrian", "name": _NS_NAMES[i]}
-        if i == _MID_I + 1 and j == _MID_J:
-            return {"highway": "pedestrian", "name": "Stora torget"}
-        kind = "tertiary" if i in (2, _NX - 3) else "residential"
-        return {"highway": kind, "name": _NS_NAMES[i]}
 
-    def ew_tags(j: int, i: int) -> dict[str, str]:
-        if j == _MID_J + 1 and i == _MID_I:
-            return {"highway": "pedestrian", "name": "Stora torget"}
-        kind = "tertiary" if j in (1, _MID_J, _NY - 1) else "residential"
-        return {"highway": kind, "name": _EW_NAMES[j]}
+def _ns_tags(i: int, j: int) -> dict[str, str]:
+    """Tags of the centre's north-south street `i` between rows `j` and `j + 1`."""
+    if i == _MID_I and j >= _MID_J:
+        return {"highway": "pedestrian", "name": _NS_NAMES[i]}
+    if i == _MID_I + 1 and j == _MID_J:
+        return {"highway": "pedestrian", "name": "Stora torget"}
+    kind = "tertiary" if i in (2, _NX - 3) else "residential"
+    return {"highway": kind, "name": _NS_NAMES[i]}
 
-    special = {(_MID_I, _MID_J), _PARK, _SCHOOL}
 
-    def removable(cells: list[tuple[int, int]], tags: dict[str, str] | None, edge: bool) -> bool:
-        ok = tags is not None and tags["highway"] == "residential"
-        return ok and not edge and not special & set(cells)
+def _ew_tags(j: int, i: int) -> dict[str, str]:
+    """Tags of the centre's east-west street `j` between columns `i` and `i + 1`."""
+    if j == _MID_J + 1 and i == _MID_I:
+        return {"highway": "pedestrian", "name": "Stora torget"}
+    kind = "tertiary" if j in (1, _MID_J, _NY - 1) else "residential"
+    return {"highway": kind, "name": _EW_NAMES[j]}
 
-    # Irregularity: a few residential segments are missing, half of them left as footpaths.
-    ns_segs: dict[int, list[dict[str, str] | None]] = {}
+
+def _removable(cells: list[tuple[int, int]], tags: dict[str, str] | None, edge: bool) -> bool:
+    """Whether a segment may go missing: residential, inside, not beside a special cell."""
+    ok = tags is not None and tags["highway"] == "residential"
+    return ok and not edge and not {(_MID_I, _MID_J), _PARK, _SCHOOL} & set(cells)
+
+
+def _centre_streets(
+    plan: _Plan, grid: _Grid, rng: np.random.Generator
+) -> tuple[_Segments, _Segments]:
+    """The grid streets; a few residential segments are missing, half left as footpaths."""
+    ns_segs: _Segments = {}
     for i in range(_NX):
         segs: list[dict[str, str] | None] = []
         for j in range(_NY - 1):
-            tags: dict[str, str] | None = ns_tags(i, j)
-            if removable([(i - 1, j), (i, j)], tags, i in (0, _NX - 1)) and rng.random() < 0.06:
+            tags: dict[str, str] | None = _ns_tags(i, j)
+            if _removable([(i - 1, j), (i, j)], tags, i in (0, _NX - 1)) and rng.random() < 0.06:
                 tags = {"highway": "footway"} if rng.random() < 0.5 else None
             segs.append(tags)
         ns_segs[i] = segs
         plan.ways += _line_ways([grid[i, j] for j in range(_NY)], segs)
-    ew_segs: dict[int, list[dict[str, str] | None]] = {}
+    ew_segs: _Segments = {}
     for j in range(_NY):
         segs = []
         for i in range(_NX - 1):
-            tags = ew_tags(j, i)
-            if removable([(i, j - 1), (i, j)], tags, j in (0, _NY - 1)) and rng.random() < 0.06:
+            tags = _ew_tags(j, i)
+            if _removable([(i, j - 1), (i, j)], tags, j in (0, _NY - 1)) and rng.random() < 0.06:
                 tags = {"highway": "footway"} if rng.random() < 0.5 else None
             segs.append(tags)
         ew_segs[j] = segs
         plan.ways += _line_ways([grid[i, j] for i in range(_NX)], segs)
+    return ns_segs, ew_segs
 
-    # Sidewalks (footway=sidewalk) along the main streets, 6 m from the centre line.
+
+def _centre_sidewalks(plan: _Plan, grid: _Grid) -> None:
+    """Sidewalks (footway=sidewalk) along the main streets, 6 m from the centre line."""
     sidewalk = {"highway": "footway", "footway": "sidewalk"}
     for i in (2, _NX - 3):
         line = LineString([grid[i, j] for j in range(_NY)])
@@ -427,7 +455,9 @@ def _centre(plan: _Plan, rng: np.random.Generator) -> None:
             coords = list(line.offset_curve(side, join_style="mitre").coords)
             plan.ways.append(_Way(_extend(coords, 3.0, 3.0), dict(sidewalk), trim=True))
 
-    # Diagonal streets towards the square.
+
+def _centre_square_and_park(plan: _Plan, grid: _Grid) -> None:
+    """Diagonal streets towards the square, ways across the square, the park's paths."""
     plan.ways.append(
         _Way([grid[0, 2], grid[_MID_I, _MID_J]], {"highway": "residential", "name": "Vasavägen"})
     )
@@ -437,7 +467,6 @@ def _centre(plan: _Plan, rng: np.random.Generator) -> None:
             {"highway": "residential", "name": "Kungsvägen"},
         )
     )
-
     # The square: pedestrian ways across it.
     sq = (
         grid[_MID_I, _MID_J],
@@ -449,7 +478,6 @@ def _centre(plan: _Plan, rng: np.random.Generator) -> None:
     plan.ways.append(_Way([sq[0], sq[2]], dict(torg)))
     plan.ways.append(_Way([sq[1], sq[3]], dict(torg)))
     plan.places["Stora torget"] = _bilinear(sq, 0.5, 0.5)
-
     # The park: a diagonal path with a flight of steps, and a cross path.
     pk = (
         grid[_PARK],
@@ -470,7 +498,9 @@ def _centre(plan: _Plan, rng: np.random.Generator) -> None:
         )
     )
 
-    # Resecentrum: station building north of Järnvägsgatan, reached from Storgatan's end.
+
+def _centre_station(plan: _Plan, grid: _Grid) -> None:
+    """Resecentrum: station building north of Järnvägsgatan, reached from Storgatan's end."""
     s7, s8 = grid[_MID_I, _NY - 1], grid[_MID_I + 1, _NY - 1]
     y = max(s7[1], s8[1]) + 10.0  # the station front, level whatever the jitter
     front = [(s7[0] - 25.0, y), (s7[0], y), (s8[0], y), (s8[0] + 25.0, y)]
@@ -483,7 +513,15 @@ def _centre(plan: _Plan, rng: np.random.Generator) -> None:
     )
     plan.places["Resecentrum"] = ((s7[0] + s8[0]) / 2, y)
 
-    # Blocks: what fills each cell, and the paths and service roads through some of them.
+
+def _centre_blocks(
+    plan: _Plan,
+    grid: _Grid,
+    ns_segs: _Segments,
+    ew_segs: _Segments,
+    rng: np.random.Generator,
+) -> None:
+    """What fills each cell, and the paths and service roads through some of them."""
     for i in range(_NX - 1):
         for j in range(_NY - 1):
             if (i, j) in ((_MID_I, _MID_J), _PARK):
@@ -522,17 +560,6 @@ def _centre(plan: _Plan, rng: np.random.Generator) -> None:
                     )
                 )
             plan.blocks.append(_Block(quad, layout, "core" if core else "centre"))
-
-    # Nightlife and fast food.
-    for name, amenity, kind, idx, seg, frac, side in _NIGHTLIFE:
-        a, b = (
-            (grid[idx, seg], grid[idx, seg + 1])
-            if kind == "NS"
-            else (grid[seg, idx], grid[seg + 1, idx])
-        )
-        plan.amenities.append((_beside(a, b, frac, 9.0 * side), {"amenity": amenity, "name": name}))
-    plan.places["Ågatan öst"] = _lerp(grid[_MID_I + 3, _MID_J], grid[_MID_I + 4, _MID_J], 0.6)
-    plan.places["Storgatan norra"] = _lerp(grid[_MID_I, _MID_J + 2], grid[_MID_I, _MID_J + 4], 0.5)
 
 
 def _district(plan: _Plan, spec: _DistrictSpec, rng: np.random.Generator) -> None:
@@ -577,6 +604,17 @@ def _district(plan: _Plan, spec: _DistrictSpec, rng: np.random.Generator) -> Non
         plan.ways += _line_ways([grid[a, b] for a in range(n)], segs)
     plan.places[f"{spec.name} centrum"] = grid[3, 3]
 
+    _district_blocks(plan, grid, n, rng)
+    # A pub and a grill at the square.
+    sq = grid[3, 3]
+    plan.amenities.append((_lerp(sq, grid[2, 3], 0.35), {"amenity": "pub", "name": spec.pub}))
+    plan.amenities.append(
+        (_lerp(sq, grid[3, 2], 0.4), {"amenity": "fast_food", "name": spec.grill})
+    )
+
+
+def _district_blocks(plan: _Plan, grid: _Grid, n: int, rng: np.random.Generator) -> None:
+    """A district's blocks: the centrum, a school, slabs with footpaths or service roads."""
     centrum = {(2, 2): 2, (3, 2): 3, (2, 3): 1, (3, 3): 0}
     for a in range(n - 1):
         for b in range(n - 1):
@@ -609,13 +647,6 @@ def _district(plan: _Plan, spec: _DistrictSpec, rng: np.random.Generator) -> Non
                 )
                 kind = "slabs_ns"
             plan.blocks.append(_Block(quad, kind, "district"))
-
-    # A pub and a grill at the square.
-    sq = grid[3, 3]
-    plan.amenities.append((_lerp(sq, grid[2, 3], 0.35), {"amenity": "pub", "name": spec.pub}))
-    plan.amenities.append(
-        (_lerp(sq, grid[3, 2], 0.4), {"amenity": "fast_food", "name": spec.grill})
-    )
 
 
 def _connectors(plan: _Plan) -> None:
@@ -966,20 +997,22 @@ class _RouteRun:
     cum_time_s: list[float]  # running time from the first stop, direction 0
 
 
-def _bus_network(
-    plan: _Plan, ways: Sequence[_Way], index: _NodeIndex
-) -> tuple[list[_Station], list[_RouteRun]]:
-    """Route the buses along drivable streets and place shared stations along them."""
+_BusRef = tuple[str, tuple[int, int]]  # (grid name, grid node)
+_Span = tuple[float, float, _Edge, bool]  # arc start, arc end, edge, forward
 
-    def node_at(ref: tuple[str, tuple[int, int]]) -> int:
-        xy = plan.grid[ref[0]][ref[1]]
-        k = index.find(*xy)
-        if k is None:
-            msg = f"no network node at {ref}"
-            raise RuntimeError(msg)
-        return k
 
-    # Stations that must exist: the street segment between two grid nodes, and its name.
+def _node_at(plan: _Plan, index: _NodeIndex, ref: _BusRef) -> int:
+    """The network node at a grid reference."""
+    xy = plan.grid[ref[0]][ref[1]]
+    k = index.find(*xy)
+    if k is None:
+        msg = f"no network node at {ref}"
+        raise RuntimeError(msg)
+    return k
+
+
+def _key_stations() -> list[tuple[str, _BusRef, _BusRef]]:
+    """Stations that must exist: the street segment between two grid nodes, and its name."""
     keys = [
         ("Resecentrum", ("C", (_MID_I, _NY - 1)), ("C", (_MID_I + 1, _NY - 1))),
         ("Stora torget", ("C", (_MID_I, _MID_J)), ("C", (_MID_I + 1, _MID_J))),
@@ -987,22 +1020,23 @@ def _bus_network(
     keys += [
         (f"{s.name} centrum", (s.name, s.key_edge[0]), (s.name, s.key_edge[1])) for s in _DISTRICTS
     ]
-    vias = {node_at(ref) for _, _, _, refs, _ in _ROUTES for ref in refs}
-    vias |= {node_at(ref) for _, ra, rb in keys for ref in (ra, rb)}
+    return keys
+
+
+def _route_graph(ways: Sequence[_Way], index: _NodeIndex, vias: set[int]) -> nx.Graph:
+    """The drivable streets, split at junctions and `vias`, weighted by road class."""
     drive = [w for w in ways if w.tags["highway"] in _DRIVE]
-    edges = _split_edges(drive, index, keep=vias)
     graph = nx.Graph()
-    for e in edges:
+    for e in _split_edges(drive, index, keep=vias):
         cost = e.length_m * _ROUTE_COST[e.tags["highway"]]
         if graph.has_edge(e.u, e.v) and graph[e.u][e.v]["cost"] <= cost:
             continue
         graph.add_edge(e.u, e.v, cost=cost, edge=e)
+    return graph
 
-    def oriented(u: int, v: int) -> tuple[list[XY], _Edge]:
-        e: _Edge = graph[u][v]["edge"]
-        return (e.coords if e.u == u else e.coords[::-1]), e
 
-    # Junction names, for naming stops after the nearest cross street.
+def _junction_names(ways: Sequence[_Way]) -> dict[int, list[str]]:
+    """Street names at each node, for naming stops after the nearest cross street."""
     names_at: dict[int, list[str]] = {}
     for w in ways:
         name = w.tags.get("name")
@@ -1010,107 +1044,143 @@ def _bus_network(
             for k in w.nodes:
                 if name not in names_at.setdefault(k, []):
                     names_at[k].append(name)
+    return names_at
 
-    stations: list[_Station] = []
-    used_names: set[str] = set()
-    place_names = iter(_PLACE_NAMES)
 
-    def add_station(e: _Edge, offset_m: float, name: str | None) -> int:
+@dataclass
+class _Stations:
+    """The stations placed so far, shared by every route that passes them."""
+
+    names_at: dict[int, list[str]]
+    stations: list[_Station] = field(default_factory=list)
+    used_names: set[str] = field(default_factory=set)
+    place_names: Iterator[str] = field(default_factory=lambda: iter(_PLACE_NAMES))
+
+    def add(self, e: _Edge, offset_m: float, name: str | None) -> int:
+        """Add a station `offset_m` along `e`, named `name` or after what is near."""
         line = LineString(e.coords)
         p = line.interpolate(offset_m)
         a = line.interpolate(max(offset_m - 1.0, 0.0))
         b = line.interpolate(min(offset_m + 1.0, line.length))
         n = _left((a.x, a.y), (b.x, b.y))
         if name is None:
-            # The nearest cross street if it is close, else the street, else a place name.
-            street = e.tags.get("name", "")
-            near = e.u if offset_m < line.length / 2 else e.v
-            close = min(offset_m, line.length - offset_m) <= 120.0
-            options = [c for c in names_at.get(near, []) if c != street] if close else []
-            options.append(street)
-            name = next((c for c in options if c and c not in used_names), None)
-            if name is None:
-                name = next(place_names, f"Hållplats {len(stations) + 1}")
-        used_names.add(name)
+            name = self._name(e, offset_m, line.length)
+        self.used_names.add(name)
         off = _PLATFORM_OFFSET_M
-        stations.append(
+        self.stations.append(
             _Station(
-                f"S{len(stations) + 1:02d}",
+                f"S{len(self.stations) + 1:02d}",
                 name,
                 (p.x, p.y),
                 ((p.x - n[0] * off, p.y - n[1] * off), (p.x + n[0] * off, p.y + n[1] * off)),
             )
         )
-        return len(stations) - 1
+        return len(self.stations) - 1
 
+    def _name(self, e: _Edge, offset_m: float, length_m: float) -> str:
+        """The nearest cross street if it is close, else the street, else a place name."""
+        street = e.tags.get("name", "")
+        near = e.u if offset_m < length_m / 2 else e.v
+        close = min(offset_m, length_m - offset_m) <= 120.0
+        options = [c for c in self.names_at.get(near, []) if c != street] if close else []
+        options.append(street)
+        name = next((c for c in options if c and c not in self.used_names), None)
+        if name is None:
+            name = next(self.place_names, f"Hållplats {len(self.stations) + 1}")
+        return name
+
+    def served(self, line: LineString) -> list[tuple[float, int]]:
+        """(arc position, station index) of the stations on `line`, in order along it."""
+        hits = []
+        for k, st in enumerate(self.stations):
+            p = Point(st.xy)
+            if line.distance(p) < 0.5:
+                hits.append((float(line.project(p)), k))
+        return sorted(hits)
+
+    def add_at(self, arc: float, spans: list[_Span]) -> None:
+        """Add a station at arc position `arc` of a route, unless its street is too short."""
+        for start, end, e, fwd in spans:
+            if start <= arc <= end:
+                length = end - start
+                if length < 60.0:
+                    return
+                off = min(max(arc - start, 25.0), length - 25.0)
+                self.add(e, off if fwd else length - off, None)
+                return
+
+
+def _bus_network(
+    plan: _Plan, ways: Sequence[_Way], index: _NodeIndex
+) -> tuple[list[_Station], list[_RouteRun]]:
+    """Route the buses along drivable streets and place shared stations along them."""
+    keys = _key_stations()
+    vias = {_node_at(plan, index, ref) for _, _, _, refs, _ in _ROUTES for ref in refs}
+    vias |= {_node_at(plan, index, ref) for _, ra, rb in keys for ref in (ra, rb)}
+    graph = _route_graph(ways, index, vias)
+    stations = _Stations(_junction_names(ways))
     # Key stations first, so every route passing them shares them.
     for name, ra, rb in keys:
-        u, v = node_at(ra), node_at(rb)
+        u, v = _node_at(plan, index, ra), _node_at(plan, index, rb)
         e = graph[u][v]["edge"]
-        add_station(e, e.length_m / 2, name)
-
+        stations.add(e, e.length_m / 2, name)
     runs: list[_RouteRun] = []
     for route_id, long_name, color, refs, headway in _ROUTES:
-        nodes = [node_at(r) for r in refs]
-        path_nodes = [nodes[0]]
-        for a, b in itertools.pairwise(nodes):
-            path_nodes += nx.shortest_path(graph, a, b, weight="cost")[1:]
-        steps = [oriented(a, b) for a, b in itertools.pairwise(path_nodes)]
-        coords: list[XY] = [steps[0][0][0]]
-        spans: list[tuple[float, float, _Edge, bool]] = []  # arc start, end, edge, forward
-        for (pts, e), a in zip(steps, path_nodes[:-1], strict=True):
-            start = float(LineString(coords).length) if len(coords) > 1 else 0.0
-            coords += pts[1:]
-            spans.append((start, start + e.length_m, e, e.u == a))
+        nodes = [_node_at(plan, index, r) for r in refs]
+        coords, spans = _route_path(graph, nodes)
         line = LineString(coords)
-        total = line.length
+        _add_route_stops(stations, line, spans)
+        hits = stations.served(line)
+        cum = _running_times(hits, spans)
+        stops = [(k, arc) for arc, k in hits]
+        runs.append(_RouteRun(route_id, long_name, color, headway, coords, stops, cum))
+    return stations.stations, runs
 
-        def served(line: LineString = line) -> list[tuple[float, int]]:
-            hits = []
-            for k, st in enumerate(stations):
-                p = Point(st.xy)
-                if line.distance(p) < 0.5:
-                    hits.append((float(line.project(p)), k))
-            return sorted(hits)
 
-        def add_at(arc: float, spans: list[tuple[float, float, _Edge, bool]] = spans) -> None:
-            for start, end, e, fwd in spans:
-                if start <= arc <= end:
-                    length = end - start
-                    if length < 60.0:
-                        return
-                    off = min(max(arc - start, 25.0), length - 25.0)
-                    add_station(e, off if fwd else length - off, None)
-                    return
+def _route_path(graph: nx.Graph, nodes: list[int]) -> tuple[list[XY], list[_Span]]:
+    """The polyline of the cheapest path through `nodes`, and the edges along it."""
+    path_nodes = [nodes[0]]
+    for a, b in itertools.pairwise(nodes):
+        path_nodes += nx.shortest_path(graph, a, b, weight="cost")[1:]
+    coords: list[XY] = []
+    spans: list[_Span] = []
+    for a, b in itertools.pairwise(path_nodes):
+        e: _Edge = graph[a][b]["edge"]
+        pts = e.coords if e.u == a else e.coords[::-1]
+        if not coords:
+            coords.append(pts[0])
+        start = float(LineString(coords).length) if len(coords) > 1 else 0.0
+        coords += pts[1:]
+        spans.append((start, start + e.length_m, e, e.u == a))
+    return coords, spans
 
-        hits = served()
-        if not hits or hits[0][0] > 150.0:
-            add_at(min(40.0, total / 2))
-        if not hits or hits[-1][0] < total - 150.0:
-            add_at(max(total - 40.0, total / 2))
-        hits = served()
-        gaps = list(itertools.pairwise(hits))
-        for (s0, _), (s1, _) in gaps:
-            k = round((s1 - s0) / _STOP_SPACING_M) - 1
-            for m in range(1, k + 1):
-                add_at(s0 + (s1 - s0) * m / (k + 1))
-        hits = served()
-        # Running times: speed by road class plus a dwell at every intermediate stop.
-        times = []
-        for arc, _ in hits:
-            t = 0.0
-            for start, end, e, _fwd in spans:
-                seg = max(0.0, min(arc, end) - start)
-                t += seg / _SPEED_M_S[e.tags["highway"]]
-            times.append(t)
-        dwell = [20.0 * n for n in range(len(hits))]
-        cum = [t + d - times[0] for t, d in zip(times, dwell, strict=True)]
-        runs.append(
-            _RouteRun(
-                route_id, long_name, color, headway, coords, [(k, arc) for arc, k in hits], cum
-            )
-        )
-    return stations, runs
+
+def _add_route_stops(stations: _Stations, line: LineString, spans: list[_Span]) -> None:
+    """Stops near both ends of a route, then about every `_STOP_SPACING_M` between stops."""
+    total = line.length
+    hits = stations.served(line)
+    if not hits or hits[0][0] > 150.0:
+        stations.add_at(min(40.0, total / 2), spans)
+    if not hits or hits[-1][0] < total - 150.0:
+        stations.add_at(max(total - 40.0, total / 2), spans)
+    hits = stations.served(line)
+    for (s0, _), (s1, _) in itertools.pairwise(hits):
+        k = round((s1 - s0) / _STOP_SPACING_M) - 1
+        for m in range(1, k + 1):
+            stations.add_at(s0 + (s1 - s0) * m / (k + 1), spans)
+
+
+def _running_times(hits: list[tuple[float, int]], spans: list[_Span]) -> list[float]:
+    """Running time from the first stop: speed by road class plus 20 s dwell per stop."""
+    times = []
+    for arc, _ in hits:
+        t = 0.0
+        for start, end, e, _fwd in spans:
+            seg = max(0.0, min(arc, end) - start)
+            t += seg / _SPEED_M_S[e.tags["highway"]]
+        times.append(t)
+    dwell = [20.0 * n for n in range(len(hits))]
+    return [t + d - times[0] for t, d in zip(times, dwell, strict=True)]
 
 
 def _fmt_time(seconds: int) -> str:
@@ -1375,19 +1445,35 @@ def _local_time(day: dt.date, hour: int, minute: int) -> dt.datetime:
     return aware
 
 
-def _incidents(
-    plan: _Plan,
-    walk_edges: Sequence[_Edge],
-    stations: Sequence[_Station],
-    rng: np.random.Generator,
-) -> list[list[str]]:
-    """Incidents: Gaussian clusters and a diffuse background, all snapped near walkways."""
-    lines = [LineString(e.coords) for e in walk_edges]
-    tree = shapely.STRtree(lines)
+_Cluster = tuple[str, XY | None, float, float, str]  # kind, centre, sigma_m, weight, trend
+_Row = tuple[dt.datetime, float, float, str]  # time, x, y, category
+
+
+@dataclass(frozen=True)
+class _Calendar:
+    """The incident period's days, their day of year, weekday and seasonal factor."""
+
+    days: np.ndarray
+    dow: np.ndarray
+    season: np.ndarray
+
+    @classmethod
+    def build(cls) -> _Calendar:
+        n_days = (_INCIDENT_END - _INCIDENT_START).days + 1
+        dates = [_INCIDENT_START + dt.timedelta(days=int(d)) for d in range(n_days)]
+        doy = np.array([d.timetuple().tm_yday for d in dates])
+        return cls(
+            days=np.datetime64(_INCIDENT_START.isoformat()) + np.arange(n_days),
+            dow=np.array([d.weekday() for d in dates]),
+            season=1.0 + 0.15 * np.cos(2 * np.pi * (doy - 200) / 365.0),
+        )
+
+
+def _clusters(plan: _Plan, stations: Sequence[_Station]) -> list[_Cluster]:
+    """The incident clusters (nightlife, stops, districts, a grill) and the background."""
     st_by_name = {s.name: s.xy for s in stations}
     centrums = [f"{s.name} centrum" for s in _DISTRICTS]
-    # (kind, centre, sigma_m, base weight, trend)
-    clusters: list[tuple[str, XY | None, float, float, str]] = [
+    return [
         ("nightlife", plan.places["Stora torget"], 40.0, 0.12, "steady"),
         ("nightlife", plan.places["Storgatan norra"], 45.0, 0.09, "steady"),
         ("nightlife", plan.places["Ågatan öst"], 40.0, 0.08, "fade"),
@@ -1401,24 +1487,24 @@ def _incidents(
         ("grill", plan.places["Söderby Grill"], 35.0, 0.08, "grow"),
         ("background", None, 0.0, 0.31, "steady"),
     ]
-    n_days = (_INCIDENT_END - _INCIDENT_START).days + 1
-    days = np.datetime64(_INCIDENT_START.isoformat()) + np.arange(n_days)
-    doy = np.array(
-        [(_INCIDENT_START + dt.timedelta(days=int(d))).timetuple().tm_yday for d in range(n_days)]
-    )
-    dow = np.array([(_INCIDENT_START + dt.timedelta(days=int(d))).weekday() for d in range(n_days)])
-    season = 1.0 + 0.15 * np.cos(2 * np.pi * (doy - 200) / 365.0)
-    trends = [_trend(c[4], days) for c in clusters]
+
+
+def _incidents(
+    plan: _Plan,
+    walk_edges: Sequence[_Edge],
+    stations: Sequence[_Station],
+    rng: np.random.Generator,
+) -> list[list[str]]:
+    """Incidents: Gaussian clusters and a diffuse background, all snapped near walkways."""
+    lines = [LineString(e.coords) for e in walk_edges]
+    tree = shapely.STRtree(lines)
+    clusters = _clusters(plan, stations)
+    calendar = _Calendar.build()
+    trends = [_trend(c[4], calendar.days) for c in clusters]
     mass = np.array([c[3] * float(tr.mean()) for c, tr in zip(clusters, trends, strict=True)])
     which = rng.choice(len(clusters), size=_N_INCIDENTS, p=mass / mass.sum())
-
-    # Background sampling: walkway length, more in the centre.
-    mids = np.array([line.interpolate(0.5, normalized=True).coords[0] for line in lines])
-    lengths = np.array([line.length for line in lines])
-    bg_w = lengths * (1.0 + 3.0 * np.exp(-np.hypot(mids[:, 0], mids[:, 1]) / 500.0))
-    bg_w /= bg_w.sum()
-
-    rows: list[tuple[dt.datetime, float, float, str]] = []
+    bg_w = _background_weights(lines)
+    rows: list[_Row] = []
     for c, (kind, centre, sigma, _, _) in enumerate(clusters):
         n = int((which == c).sum())
         if n == 0:
@@ -1426,52 +1512,90 @@ def _incidents(
         cats = list(_MIX[kind])
         cat_p = np.array([_MIX[kind][k] for k in cats], dtype=float)
         cat_idx = rng.choice(len(cats), size=n, p=cat_p / cat_p.sum())
-        # Locations.
         if centre is None:
-            pick = rng.choice(len(lines), size=n, p=bg_w)
-            pos = rng.random(n)
-            side = rng.uniform(-4.0, 4.0, n)
-            pts = []
-            for k, f, o in zip(pick.tolist(), pos.tolist(), side.tolist(), strict=True):
-                line = lines[k]
-                s = f * line.length
-                p = line.interpolate(s)
-                a = line.interpolate(max(s - 1.0, 0.0))
-                b = line.interpolate(min(s + 1.0, line.length))
-                nrm = _left((a.x, a.y), (b.x, b.y))
-                pts.append((p.x + nrm[0] * o, p.y + nrm[1] * o))
+            pts = _background_points(lines, bg_w, n, rng)
         else:
-            raw = np.asarray(centre) + rng.normal(0.0, sigma, size=(n, 2))
-            reach = rng.uniform(0.0, 4.0, n)
-            near = tree.query_nearest(shapely.points(raw), all_matches=False)[1]
-            pts = []
-            for p, k, r in zip(raw.tolist(), near.tolist(), reach.tolist(), strict=True):
-                line = lines[k]
-                q = line.interpolate(line.project(Point(p)))
-                dx, dy = p[0] - q.x, p[1] - q.y
-                d = math.hypot(dx, dy)
-                f = min(d, r) / d if d > 0 else 0.0
-                pts.append((q.x + dx * f, q.y + dy * f))
+            pts = _cluster_points(lines, tree, centre, sigma, n, rng)
         # Times: the evening's date by trend, weekday and season; the hour by category.
         for j, cat in enumerate(cats):
             sel = np.flatnonzero(cat_idx == j)
-            if len(sel) == 0:
-                continue
-            profile = _CATEGORY_TIME[cat]
-            day_p = trends[c] * season * np.asarray(_WEEKDAYS[profile])[dow]
-            day_k = rng.choice(n_days, size=len(sel), p=day_p / day_p.sum())
-            hour_p = np.asarray(_HOURS[profile], dtype=float)
-            hours = rng.choice(24, size=len(sel), p=hour_p / hour_p.sum())
-            minutes = rng.integers(0, 60, size=len(sel))
-            for s_k, d_k, h, m in zip(
-                sel.tolist(), day_k.tolist(), hours.tolist(), minutes.tolist(), strict=True
-            ):
-                day = _INCIDENT_START + dt.timedelta(days=d_k)
-                if h < 6 and day < _INCIDENT_END:
-                    day += dt.timedelta(days=1)  # after midnight: the next calendar day
-                when = _local_time(day, h, m)
-                x, y = pts[s_k]
-                rows.append((when, x, y, cat))
+            if len(sel) > 0:
+                when = _incident_times(cat, trends[c], calendar, len(sel), rng)
+                rows += [(t, *pts[k], cat) for k, t in zip(sel.tolist(), when, strict=True)]
+    return _incident_table(rows)
+
+
+def _background_weights(lines: Sequence[LineString]) -> np.ndarray:
+    """Background sampling weight per walkway: its length, more in the centre."""
+    mids = np.array([line.interpolate(0.5, normalized=True).coords[0] for line in lines])
+    lengths = np.array([line.length for line in lines])
+    bg_w = lengths * (1.0 + 3.0 * np.exp(-np.hypot(mids[:, 0], mids[:, 1]) / 500.0))
+    return bg_w / bg_w.sum()
+
+
+def _background_points(
+    lines: Sequence[LineString], bg_w: np.ndarray, n: int, rng: np.random.Generator
+) -> list[XY]:
+    """`n` points beside walkways drawn by `bg_w`, up to 4 m to either side."""
+    pick = rng.choice(len(lines), size=n, p=bg_w)
+    pos = rng.random(n)
+    side = rng.uniform(-4.0, 4.0, n)
+    pts = []
+    for k, f, o in zip(pick.tolist(), pos.tolist(), side.tolist(), strict=True):
+        line = lines[k]
+        s = f * line.length
+        p = line.interpolate(s)
+        a = line.interpolate(max(s - 1.0, 0.0))
+        b = line.interpolate(min(s + 1.0, line.length))
+        nrm = _left((a.x, a.y), (b.x, b.y))
+        pts.append((p.x + nrm[0] * o, p.y + nrm[1] * o))
+    return pts
+
+
+def _cluster_points(
+    lines: Sequence[LineString],
+    tree: shapely.STRtree,
+    centre: XY,
+    sigma: float,
+    n: int,
+    rng: np.random.Generator,
+) -> list[XY]:
+    """`n` Gaussian points around `centre`, pulled to within 4 m of the nearest walkway."""
+    raw = np.asarray(centre) + rng.normal(0.0, sigma, size=(n, 2))
+    reach = rng.uniform(0.0, 4.0, n)
+    near = tree.query_nearest(shapely.points(raw), all_matches=False)[1]
+    pts = []
+    for p, k, r in zip(raw.tolist(), near.tolist(), reach.tolist(), strict=True):
+        line = lines[k]
+        q = line.interpolate(line.project(Point(p)))
+        dx, dy = p[0] - q.x, p[1] - q.y
+        d = math.hypot(dx, dy)
+        f = min(d, r) / d if d > 0 else 0.0
+        pts.append((q.x + dx * f, q.y + dy * f))
+    return pts
+
+
+def _incident_times(
+    cat: str, trend: np.ndarray, calendar: _Calendar, n: int, rng: np.random.Generator
+) -> list[dt.datetime]:
+    """`n` local times of incidents of category `cat`: day by trend, weekday and season."""
+    profile = _CATEGORY_TIME[cat]
+    day_p = trend * calendar.season * np.asarray(_WEEKDAYS[profile])[calendar.dow]
+    day_k = rng.choice(len(calendar.days), size=n, p=day_p / day_p.sum())
+    hour_p = np.asarray(_HOURS[profile], dtype=float)
+    hours = rng.choice(24, size=n, p=hour_p / hour_p.sum())
+    minutes = rng.integers(0, 60, size=n)
+    out = []
+    for d_k, h, m in zip(day_k.tolist(), hours.tolist(), minutes.tolist(), strict=True):
+        day = _INCIDENT_START + dt.timedelta(days=d_k)
+        if h < 6 and day < _INCIDENT_END:
+            day += dt.timedelta(days=1)  # after midnight: the next calendar day
+        out.append(_local_time(day, h, m))
+    return out
+
+
+def _incident_table(rows: Sequence[_Row]) -> list[list[str]]:
+    """The incidents CSV rows (with header), in time order, numbered from 1."""
     lonlat = _to_lonlat(np.asarray([(x, y) for _, x, y, _ in rows]))
     table = [
         (when, f"{lat:.6f}", f"{lon:.6f}", cat)
@@ -1618,6 +1742,25 @@ retention_days = 3
 # ----------------------------------------------------------------------------------------------
 
 
+def _platform_nodes(stations: Sequence[_Station]) -> list[tuple[XY, dict[str, str]]]:
+    """The OSM bus-stop nodes: platforms A and B of every station."""
+    return [
+        (
+            xy,
+            {
+                "highway": "bus_stop",
+                "public_transport": "platform",
+                "bus": "yes",
+                "name": st.name,
+                "local_ref": code,
+                "ref": f"{st.sid}{code}",
+            },
+        )
+        for st in stations
+        for code, xy in zip("AB", st.platforms, strict=True)
+    ]
+
+
 def build(out_dir: str | Path | None = None, *, seed: int = SEED) -> dict[str, int]:
     """
     Generate the sample town's files.
@@ -1625,7 +1768,8 @@ def build(out_dir: str | Path | None = None, *, seed: int = SEED) -> dict[str, i
     Parameters
     ----------
     out_dir
-        Folder to write to (created if needed); default ``siteplan/datasets/sample`` in the source checkout.
+        Folder to write to (created if needed); default ``siteplan/datasets/sample`` in the
+        source checkout.
     seed
         Seed of the random generator. The committed files use :data:`SEED`.
 
@@ -1661,21 +1805,7 @@ def build(out_dir: str | Path | None = None, *, seed: int = SEED) -> dict[str, i
         (p, {"highway": "street_lamp", "lamp_mount": "straight_mast"}) for p in lamps
     ]
     gtfs_counts = _write_gtfs(out / "gtfs.zip", stations, runs)
-    for st in stations:
-        for code, xy in zip("AB", st.platforms, strict=True):
-            pois.append(
-                (
-                    xy,
-                    {
-                        "highway": "bus_stop",
-                        "public_transport": "platform",
-                        "bus": "yes",
-                        "name": st.name,
-                        "local_ref": code,
-                        "ref": f"{st.sid}{code}",
-                    },
-                )
-            )
+    pois += _platform_nodes(stations)
     pois += plan.amenities
     _write_osm(out / "town.osm", index, ways, buildings, pois)
 
@@ -1710,7 +1840,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         Arguments (default: ``sys.argv[1:]``).
     """
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].strip())
-    parser.add_argument("--out", type=Path, default=None, help="output folder (siteplan/datasets/sample)")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="output folder (siteplan/datasets/sample)"
+    )
     parser.add_argument("--seed", type=int, default=SEED, help="random seed")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")

@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import geopandas as gpd
@@ -165,7 +166,47 @@ def load_gtfs(
         _check_notices(notices, path, strict=strict)
     feed = _read_feed(path)
     dates = _service_dates(feed, service_date, path)
+    platforms, stations_raw = _split_stops(feed, path)
+    departures = _departures(feed, dates, label=str(path)).reindex(
+        platforms["stop_id"], fill_value=0.0
+    )
+    stops_layer = _stops_layer(feed, platforms, departures, target)
+    departures.index = stops_layer.index
+    layers = TransitLayers(
+        stops=stops_layer,
+        stations=gpd.GeoDataFrame(
+            {"stop_name": _text(_column(stations_raw, "stop_name")).to_numpy()},
+            geometry=_points(stations_raw, target),
+            index=pd.Index(stations_raw["stop_id"], name="stop_id", dtype="str"),
+        ),
+        routes=_routes_layer(feed, path, target),
+        departures=departures,
+        service_dates=tuple(_iso(d) for d in dates),
+        feed=feed,
+        notices=notices,
+    )
+    _log_loaded(layers, path)
+    return layers
 
+
+def _log_loaded(layers: TransitLayers, path: Path) -> None:
+    """The one INFO line with the counts of a loaded feed."""
+    dates = layers.service_dates
+    log.info(
+        "loaded GTFS: %d stops, %d stations, %d routes, %d trips, %.0f departures per day "
+        "on %s from %s",
+        len(layers.stops),
+        len(layers.stations),
+        len(layers.routes),
+        len(layers.feed.trips),
+        float(layers.departures.to_numpy().sum()),
+        dates[0] if len(dates) == 1 else f"{dates[0]}..{dates[-1]}",
+        path,
+    )
+
+
+def _split_stops(feed: gk.Feed, path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The feed's stops and platforms (location_type 0) and its stations (1), checked."""
     stops = feed.stops.copy()
     stops["stop_id"] = stops["stop_id"].astype("str")
     duplicated = sorted(set(stops.loc[stops["stop_id"].duplicated(), "stop_id"]))
@@ -178,19 +219,20 @@ def load_gtfs(
     location = _location_types(stops)
     _require_coordinates(stops, location, path)
     platforms = stops[location == 0]
-    stations_raw = stops[location == 1]
     if platforms.empty:
         msg = f"{path}: stops.txt has no stops or platforms (location_type 0 or empty)."
         raise InputError(msg)
+    return platforms, stops[location == 1]
 
-    departures = _departures(feed, dates, label=str(path)).reindex(
-        platforms["stop_id"], fill_value=0.0
-    )
+
+def _stops_layer(
+    feed: gk.Feed, platforms: pd.DataFrame, departures: pd.DataFrame, target: pyproj.CRS
+) -> gpd.GeoDataFrame:
+    """The stops layer: name, station, routes and day/night departures per hour."""
     route_ids = _route_ids_per_stop(feed).reindex(platforms["stop_id"])
     parent = _column(platforms, "parent_station")
     station_id = parent.where(parent.notna() & (parent.astype("str") != ""), platforms["stop_id"])
-    index = pd.Index(platforms["stop_id"], name="stop_id", dtype="str")
-    stops_layer = gpd.GeoDataFrame(
+    return gpd.GeoDataFrame(
         {
             "stop_name": _text(_column(platforms, "stop_name")).to_numpy(),
             "station_id": station_id.astype("str").to_numpy(),
@@ -201,35 +243,7 @@ def load_gtfs(
             / len(NIGHT_HOURS),
         },
         geometry=_points(platforms, target),
-        index=index,
-    )
-    departures.index = index
-    stations = gpd.GeoDataFrame(
-        {"stop_name": _text(_column(stations_raw, "stop_name")).to_numpy()},
-        geometry=_points(stations_raw, target),
-        index=pd.Index(stations_raw["stop_id"], name="stop_id", dtype="str"),
-    )
-    routes = _routes_layer(feed, path, target)
-    iso_dates = tuple(_iso(d) for d in dates)
-    log.info(
-        "loaded GTFS: %d stops, %d stations, %d routes, %d trips, %.0f departures per day "
-        "on %s from %s",
-        len(stops_layer),
-        len(stations),
-        len(routes),
-        len(feed.trips),
-        float(departures.to_numpy().sum()),
-        iso_dates[0] if len(iso_dates) == 1 else f"{iso_dates[0]}..{iso_dates[-1]}",
-        path,
-    )
-    return TransitLayers(
-        stops=stops_layer,
-        stations=stations,
-        routes=routes,
-        departures=departures,
-        service_dates=iso_dates,
-        feed=feed,
-        notices=notices,
+        index=pd.Index(platforms["stop_id"], name="stop_id", dtype="str"),
     )
 
 
@@ -433,7 +447,8 @@ def download_gtfs_regional(
 
 def _warn(msg: str) -> None:
     """Warn with InputWarning, pointing at the first caller outside this module."""
-    level, frame = 2, sys._getframe(1)
+    level = 2
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_globals.get("__name__") == __name__:
         frame, level = frame.f_back, level + 1
     warnings.warn(msg, InputWarning, stacklevel=level)

@@ -121,6 +121,59 @@ def load_incidents(
     times = _times(table[cols.time], path, cols, timezone)
     category = _categories(table[cols.category], path, cols.category)
 
+    geometry, lonlat, area_level = _locations(table, points, cols, path, target)
+    area = _locate_by_area(table, area_level, areas, cols, path)
+    keep = _rows_kept(table, times, area_level, area, cols, path)
+    fields = {"occurred_at": times, "category": category, "area": area}
+    incidents = _layer(ids, fields, geometry.where(~area_level, None), keep, target)
+    _warn_shared_point(lonlat[keep & ~area_level], path)
+    _log_loaded(incidents, int((~area_level & keep).sum()), path)
+    return incidents
+
+
+def _layer(
+    ids: pd.Series,
+    fields: dict[str, pd.Series],
+    geometry: gpd.GeoSeries,
+    keep: pd.Series,
+    crs: pyproj.CRS,
+) -> gpd.GeoDataFrame:
+    """The kept rows as the incidents layer, indexed by ``incident_id``."""
+    index = pd.Index(ids[keep].to_numpy(), name="incident_id", dtype="str")
+    return gpd.GeoDataFrame(
+        {name: values[keep].set_axis(index) for name, values in fields.items()},
+        geometry=geometry[keep].set_axis(index),
+        crs=crs,
+    )
+
+
+def _log_loaded(incidents: gpd.GeoDataFrame, n_points: int, path: Path) -> None:
+    """The one INFO line with the counts and the time span of the incidents."""
+    first, last = incidents["occurred_at"].min(), incidents["occurred_at"].max()
+    log.info(
+        "loaded %d incidents (%d points, %d area-level) from %s, %s..%s",
+        len(incidents),
+        n_points,
+        len(incidents) - n_points,
+        path,
+        first.date(),
+        last.date(),
+    )
+
+
+def _locations(
+    table: pd.DataFrame,
+    points: gpd.GeoDataFrame | None,
+    cols: IncidentColumns,
+    path: Path,
+    target: pyproj.CRS,
+) -> tuple[gpd.GeoSeries, pd.DataFrame, pd.Series]:
+    """
+    Each row's point in `target`, its lon/lat and whether it is area-level.
+
+    A row is area-level when it has no usable coordinates or sits on the source's
+    placeholder; the other rows' coordinates are checked against the CRS's area of use.
+    """
     if points is None:
         xy, lonlat, swapped = _coordinates(table, cols, path)
         geometry = _points_from_xy(xy, _coord_crs(cols), target)
@@ -133,20 +186,29 @@ def load_incidents(
     _check_area_of_use(
         lonlat[checked], None if swapped is None else swapped[checked], target, path, cols
     )
+    return geometry, lonlat, ~has_point | placeholder
 
-    area_level = ~has_point | placeholder
-    area = _locate_by_area(table, area_level, areas, cols, path)
+
+def _rows_kept(
+    table: pd.DataFrame,
+    times: pd.Series,
+    area_level: pd.Series,
+    area: pd.Series,
+    cols: IncidentColumns,
+    path: Path,
+) -> pd.Series:
+    """Rows with a time and a point or an area; warns about the others (stacklevel: caller's)."""
     no_time = times.isna()
     unplaced = area_level & area.isna() & ~no_time
     if unplaced.any():
-        _warn_unplaced(table, unplaced, cols, path)
+        _warn_unplaced(table, unplaced, cols, path, stacklevel=4)
     keep = ~area_level | area.notna()
     if no_time.any():
         warnings.warn(
             f"{path}: skipped {int(no_time.sum())} row(s) with no time in column {cols.time!r} "
             f"({row_list(_rows(no_time))}).",
             InputWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     keep &= ~no_time
     if not keep.any():
@@ -156,30 +218,7 @@ def load_incidents(
             f"{_KEY} and the areas layer."
         )
         raise InputError(msg)
-
-    index = pd.Index(ids[keep].to_numpy(), name="incident_id", dtype="str")
-    incidents = gpd.GeoDataFrame(
-        {
-            "occurred_at": times[keep].set_axis(index),
-            "category": category[keep].set_axis(index),
-            "area": area[keep].set_axis(index),
-        },
-        geometry=geometry.where(~area_level, None)[keep].set_axis(index),
-        crs=target,
-    )
-    _warn_shared_point(lonlat[keep & ~area_level], path)
-    n_points = int((~area_level & keep).sum())
-    first, last = incidents["occurred_at"].min(), incidents["occurred_at"].max()
-    log.info(
-        "loaded %d incidents (%d points, %d area-level) from %s, %s..%s",
-        len(incidents),
-        n_points,
-        len(incidents) - n_points,
-        path,
-        first.date(),
-        last.date(),
-    )
-    return incidents
+    return keep
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -597,7 +636,12 @@ def match_area_names(texts: pd.DataFrame, names: Sequence[str]) -> pd.Series:
 
 
 def _warn_unplaced(
-    table: pd.DataFrame, unplaced: pd.Series, cols: IncidentColumns, path: Path
+    table: pd.DataFrame,
+    unplaced: pd.Series,
+    cols: IncidentColumns,
+    path: Path,
+    *,
+    stacklevel: int,
 ) -> None:
     rows = _rows(unplaced)
     if cols.area_text:
@@ -611,5 +655,5 @@ def _warn_unplaced(
     warnings.warn(
         f"{path}: skipped {len(rows)} row(s) with no usable coordinates and {how}. {where}",
         InputWarning,
-        stacklevel=3,
+        stacklevel=stacklevel,
     )

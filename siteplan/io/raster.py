@@ -66,6 +66,17 @@ def write_geotiff(
         If `array` is not 2-D or 3-D, or is empty.
     """
     path = Path(path)
+    data = _bands(array, path)
+    profile = _profile(data, transform, _crs_wkt(crs, path), nodata)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(path, data, profile, description)
+    bands, rows, cols = data.shape
+    log.info("wrote %s: %d band(s) of %d x %d cells", path, bands, rows, cols)
+    return path
+
+
+def _bands(array: np.ndarray, path: Path) -> np.ndarray:
+    """`array` as (bands, rows, cols); raises InputError for other shapes or an empty one."""
     data = np.asarray(array)
     if data.ndim == 2:
         data = data[None, :, :]
@@ -75,17 +86,27 @@ def write_geotiff(
             f"found shape {np.shape(array)}."
         )
         raise InputError(msg)
+    return data
+
+
+def _crs_wkt(crs: str | int | pyproj.CRS | RasterioCRS | None, path: Path) -> str:
+    """The WKT of `crs`; raises CRSError when it is missing or unknown."""
     if crs is None:
         msg = f"{path}: no CRS given. Pass the working CRS, e.g. scenario.study_area.crs."
         raise CRSError(msg)
     try:
         if isinstance(crs, pyproj.CRS | RasterioCRS):
-            wkt = crs.to_wkt()
-        else:
-            wkt = pyproj.CRS.from_user_input(crs).to_wkt()
+            return str(crs.to_wkt())
+        return pyproj.CRS.from_user_input(crs).to_wkt()
     except pyproj.exceptions.CRSError as err:
         msg = f"{path}: {crs!r} is not a known CRS. Use an EPSG code such as 'EPSG:3006'."
         raise CRSError(msg) from err
+
+
+def _profile(
+    data: np.ndarray, transform: affine.Affine, wkt: str, nodata: float | None
+) -> dict[str, object]:
+    """The rasterio creation profile: DEFLATE with a predictor, tiled when large."""
     bands, rows, cols = data.shape
     profile: dict[str, object] = {
         "driver": "GTiff",
@@ -101,10 +122,17 @@ def write_geotiff(
     }
     if rows >= _TILE or cols >= _TILE:
         profile.update(tiled=True, blockxsize=_TILE, blockysize=_TILE)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    return profile
+
+
+def _write_atomic(
+    path: Path, data: np.ndarray, profile: dict[str, object], description: str
+) -> None:
+    """Write to a fresh name beside `path`, then rename it over `path`."""
     # A fresh name in the same folder (same file system, so os.replace is atomic); GDAL
     # creates the file itself, with the usual permissions.
     tmp_name = path.parent / f".{path.stem}-{os.getpid()}-{secrets.token_hex(4)}.tmp.tif"
+    bands = data.shape[0]
     try:
         with rasterio.open(tmp_name, "w", **profile) as dst:
             dst.write(data)
@@ -115,5 +143,3 @@ def write_geotiff(
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
-    log.info("wrote %s: %d band(s) of %d x %d cells", path, bands, rows, cols)
-    return path
