@@ -121,11 +121,20 @@ LABELS: dict[str, dict[str, str]] = {
     "report.no_area": {"sv": "Utanför prioriterade områden", "en": "Outside the priority areas"},
     "report.legal_class": {"sv": "Rättslig klass", "en": "Legal class"},
     "report.wording": {"sv": "Innebörd enligt regelverket", "en": "Meaning under the regime"},
-    "report.frontier": {"sv": "Täckning per krona: budgetkurvan", "en": "Coverage per krona: the budget frontier"},
+    "report.frontier": {
+        "sv": "Täckning per krona: budgetkurvan",
+        "en": "Coverage per krona: the budget frontier",
+    },
     "report.budget": {"sv": "Budget", "en": "Budget"},
     "report.budget_ksek": {"sv": "Budget (tkr)", "en": "Budget (kSEK)"},
-    "report.coverage_pct": {"sv": "Täckning av viktade stråk (%)", "en": "Weighted demand covered (%)"},
-    "report.marginal": {"sv": "Marginell täckning per 100 000 kr", "en": "Marginal coverage per 100,000 SEK"},
+    "report.coverage_pct": {
+        "sv": "Täckning av viktade stråk (%)",
+        "en": "Weighted demand covered (%)",
+    },
+    "report.marginal": {
+        "sv": "Marginell täckning per 100 000 kr",
+        "en": "Marginal coverage per 100,000 SEK",
+    },
     "report.marginal_explained": {
         "sv": "Marginell täckning: ökningen i täckt efterfrågevikt per extra 100 000 kr jämfört med föregående budgetnivå.",
         "en": "Marginal coverage: the increase in covered demand weight per extra 100,000 SEK over the previous budget level.",
@@ -136,15 +145,27 @@ LABELS: dict[str, dict[str, str]] = {
     "report.azimuth": {"sv": "Riktning", "en": "Azimuth"},
     "report.range": {"sv": "Räckvidd", "en": "Range"},
     "report.covered_demand": {"sv": "Täckt efterfrågan", "en": "Covered demand"},
-    "report.top_corridors": {"sv": "Högst rankade stråk och varför", "en": "Top-ranked corridors and why"},
+    "report.top_corridors": {
+        "sv": "Högst rankade stråk och varför",
+        "en": "Top-ranked corridors and why",
+    },
     "report.street": {"sv": "Gata", "en": "Street"},
-    "report.top_by_area": {"sv": "De fem högst rankade stråken per område", "en": "The five top-ranked corridors per area"},
+    "report.top_by_area": {
+        "sv": "De fem högst rankade stråken per område",
+        "en": "The five top-ranked corridors per area",
+    },
     "report.score": {"sv": "Poäng", "en": "Score"},
-    "report.comp_incidents": {"sv": "Händelser per meter (utjämnat)", "en": "Incidents per metre (smoothed)"},
+    "report.comp_incidents": {
+        "sv": "Händelser per meter (utjämnat)",
+        "en": "Incidents per metre (smoothed)",
+    },
     "report.comp_area_incidents": {"sv": "Områdeshändelser", "en": "Area incidents"},
     "report.comp_footfall": {"sv": "Resenärsflöde", "en": "Footfall"},
     "report.covered": {"sv": "Bevakat", "en": "Covered"},
-    "report.evaluation": {"sv": "Förutsäger poängen senare händelser? (PAI/PEI)", "en": "Does the score predict later incidents? (PAI/PEI)"},
+    "report.evaluation": {
+        "sv": "Förutsäger poängen senare händelser? (PAI/PEI)",
+        "en": "Does the score predict later incidents? (PAI/PEI)",
+    },
     "report.evaluation_explained": {
         "sv": "Poängen beräknas på händelser före {cut} och testas på händelser därefter. PAI = andel händelser / andel nätverkslängd (1 = slump); PEI = andel av det bästa möjliga.",
         "en": "The score is fitted on incidents before {cut} and tested on incidents after it. PAI = share of incidents / share of network length (1 = chance); PEI = share of the best possible.",
@@ -155,9 +176,15 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "report.method": {"sv": "Metod", "en": "Method"},
     "report.share": {"sv": "Andel av nätet", "en": "Share of network"},
-    "report.procurement": {"sv": "Upphandlingsunderlag (mängdförteckning)", "en": "Procurement: bill of quantities"},
+    "report.procurement": {
+        "sv": "Upphandlingsunderlag (mängdförteckning)",
+        "en": "Procurement: bill of quantities",
+    },
     "report.law": {"sv": "Regelverk och antaganden", "en": "Law and assumptions"},
-    "report.regime_is": {"sv": "Planen följer regelverket {regime}.", "en": "The plan follows the regime {regime}."},
+    "report.regime_is": {
+        "sv": "Planen följer regelverket {regime}.",
+        "en": "The plan follows the regime {regime}.",
+    },
     "report.assumption_radius": {
         "sv": "Antagande, inte lag: ett hållplatsområde räknas som {r} m runt varje hållplats (legal.stop_area_radius_m). Lagen anger inget avstånd.",
         "en": "Assumption, not law: a stop area is taken as {r} m around each stop (legal.stop_area_radius_m). The statute gives no distance.",
@@ -177,13 +204,20 @@ LABELS: dict[str, dict[str, str]] = {
     # cli
     "step.load": {"sv": "Läser in data", "en": "Loading inputs"},
     "step.corridors": {"sv": "Bygger stråksegment", "en": "Building corridors"},
-    "step.legal": {"sv": "Klassar enligt kamerabevakningslagen", "en": "Classifying under camera law"},
+    "step.legal": {
+        "sv": "Klassar enligt kamerabevakningslagen",
+        "en": "Classifying under camera law",
+    },
     "step.scoring": {"sv": "Poängsätter stråk", "en": "Scoring corridors"},
     "step.evaluation": {"sv": "Utvärderar poängen", "en": "Evaluating the score"},
     "step.coverage": {"sv": "Beräknar kamerors synfält", "en": "Building camera coverage"},
     "step.placement": {"sv": "Optimerar kameraplaceringen", "en": "Optimising camera placement"},
     "step.frontier": {"sv": "Beräknar budgetkurvan", "en": "Sweeping the budget frontier"},
     "step.summary": {"sv": "Sammanställer", "en": "Summarising"},
+    "step.deliverables": {
+        "sv": "Förbereder maskning, underlag och beställning",
+        "en": "Preparing masking, paperwork and bill",
+    },
     "step.write": {"sv": "Skriver resultat", "en": "Writing outputs"},
     "cli.summary_title": {"sv": "Kameraplan", "en": "Camera plan"},
     "cli.cameras": {"sv": "Kameror", "en": "Cameras"},
