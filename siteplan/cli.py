@@ -7,27 +7,40 @@ Errors print one readable message; ``-v`` adds the traceback.
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any
 
+import click
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from siteplan import __version__
+from siteplan import __version__, followup, pipeline
+from siteplan.config import Scenario, load_scenario
+from siteplan.datasets import followup_paths, get_path
 from siteplan.errors import (
     CRSError,
     InfeasibleError,
     InputError,
+    OutputError,
     ScenarioError,
     SiteplanError,
     SourceUnavailableError,
 )
+from siteplan.i18n import t
+from siteplan.io import osm as osm_io
+from siteplan.io.gtfs import download_gtfs_regional
+from siteplan.io.outputs import check_out_dir, read_plan_row, write_bundle, write_plan
+from siteplan.render.followup import render_followup
 
 app = typer.Typer(
     name="siteplan",
@@ -43,10 +56,34 @@ console = Console(stderr=False)
 err_console = Console(stderr=True)
 log = logging.getLogger("siteplan")
 
-_STATE: dict[str, Any] = {"verbose": 0, "quiet": False}
-
 #: Errors that mean "fix your input": exit code 2.
-_INPUT_ERRORS = (ScenarioError, InputError, CRSError, SourceUnavailableError, InfeasibleError)
+_INPUT_ERRORS = (
+    ScenarioError,
+    InputError,
+    CRSError,
+    SourceUnavailableError,
+    InfeasibleError,
+    OutputError,
+)
+
+
+@dataclass(frozen=True)
+class _Options:
+    """The global options of one invocation (kept on the click context, not in a global)."""
+
+    verbose: int = 0
+    quiet: bool = False
+
+
+def _options() -> _Options:
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    return obj if isinstance(obj, _Options) else _Options()
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM ends the run like Ctrl-C, so temporary outputs are cleaned up on the way out."""
+    raise SystemExit(128 + signum)
 
 
 def _version(value: bool) -> None:
@@ -57,6 +94,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     verbose: Annotated[
         int,
         typer.Option(
@@ -69,7 +107,8 @@ def main(
     ] = False,
 ) -> None:
     """Siteplan: camera siting for municipal safety planning."""
-    _STATE["verbose"], _STATE["quiet"] = verbose, quiet
+    ctx.obj = _Options(verbose=verbose, quiet=quiet)
+    signal.signal(signal.SIGTERM, _terminate)
     level = (
         logging.ERROR
         if quiet
@@ -81,7 +120,20 @@ def main(
         handlers=[RichHandler(console=err_console, show_path=False, show_time=False)],
         force=True,
     )
-    logging.captureWarnings(True)
+    warnings.showwarning = _show_warning
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """Show a warning as its message only; ``-vv`` adds where in siteplan it was raised."""
+    where = f" ({filename}:{lineno})" if _options().verbose >= 2 else ""
+    logging.getLogger("siteplan.warnings").warning("%s%s", message, where)
 
 
 @contextmanager
@@ -92,12 +144,12 @@ def _errors() -> Iterator[None]:
     except typer.Exit:
         raise
     except _INPUT_ERRORS as err:
-        if _STATE["verbose"]:
+        if _options().verbose:
             err_console.print_exception()
         err_console.print(f"[bold red]Error:[/] {err}", markup=True, highlight=False)
         raise typer.Exit(code=2) from err
     except (SiteplanError, Exception) as err:
-        if _STATE["verbose"]:
+        if _options().verbose:
             err_console.print_exception()
         err_console.print(
             f"[bold red]Internal error:[/] {type(err).__name__}: {err}\n"
@@ -108,9 +160,7 @@ def _errors() -> Iterator[None]:
 
 
 def _progress_callback(progress: Progress, lang: str) -> Callable[[str, str], None]:
-    from siteplan.pipeline import STEPS
-
-    labels = dict(STEPS)
+    labels = dict(pipeline.STEPS)
     tasks: dict[str, Any] = {}
 
     def callback(step: str, phase: str) -> None:
@@ -124,34 +174,35 @@ def _progress_callback(progress: Progress, lang: str) -> Callable[[str, str], No
 
 def _label(key: str, lang: str, default: str) -> str:
     try:
-        from siteplan.i18n import t
-
         return t(key, lang)
-    except (ImportError, KeyError):
+    except KeyError:
         return default
 
 
 def _run_and_write(
-    scenario: Any, out: Path | None, *, self_contained: bool | None, phase: str | None
+    scenario: Scenario,
+    out: Path | None,
+    *,
+    self_contained: bool | None,
+    phase: str | None,
+    force: bool,
 ) -> Path:
-    from siteplan import pipeline, reports
-
     lang = scenario.output.language
+    out_dir = check_out_dir(out or Path("maps") / scenario.study_area.name, force=force)
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
         TimeElapsedColumn(),
         console=err_console,
-        disable=_STATE["quiet"],
+        disable=_options().quiet,
         transient=False,
     ) as progress:
-        result = pipeline.run(scenario, progress=_progress_callback(progress, lang))
+        result = pipeline.run(scenario, progress=_progress_callback(progress, lang), phase=phase)
         task = progress.add_task(_label("step.write", lang, "Writing outputs"), total=1)
-        out_dir = out or Path("maps") / scenario.study_area.name
-        written = reports.write_all(result, out_dir, self_contained=self_contained, phase=phase)
+        written = write_plan(result, out_dir, self_contained=self_contained, force=force)
         progress.update(task, completed=1)
-    if not _STATE["quiet"]:
+    if not _options().quiet:
         _print_summary(result.summary, lang, written, counts=result.inputs.counts())
     return written
 
@@ -207,6 +258,13 @@ SelfContained = Annotated[
 Out = Annotated[
     Path | None, typer.Option("--out", "-o", help="Output folder (default maps/<scenario name>).")
 ]
+Force = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Write into a folder that holds other files too (they are kept, never overwritten).",
+    ),
+]
 Phase = Annotated[
     str | None,
     typer.Option(
@@ -217,14 +275,16 @@ Phase = Annotated[
 
 
 @app.command()
-def demo(out: Out = None, self_contained: SelfContained = None, phase: Phase = None) -> None:
+def demo(
+    out: Out = None,
+    self_contained: SelfContained = None,
+    phase: Phase = None,
+    force: Force = False,
+) -> None:
     """Run the whole plan on the embedded fictional sample town."""
     with _errors():
-        from siteplan.config import load_scenario
-        from siteplan.datasets import get_path
-
         scenario = load_scenario(get_path("scenario.toml"))
-        _run_and_write(scenario, out, self_contained=self_contained, phase=phase)
+        _run_and_write(scenario, out, self_contained=self_contained, phase=phase, force=force)
 
 
 @app.command()
@@ -233,20 +293,19 @@ def plan(
     out: Out = None,
     self_contained: SelfContained = None,
     phase: Phase = None,
+    force: Force = False,
 ) -> None:
     """Run a scenario and write its map, report, layers and paperwork."""
     with _errors():
-        from siteplan.config import load_scenario
-
-        _run_and_write(load_scenario(scenario), out, self_contained=self_contained, phase=phase)
+        _run_and_write(
+            load_scenario(scenario), out, self_contained=self_contained, phase=phase, force=force
+        )
 
 
 @app.command()
 def validate(scenario: Annotated[Path, typer.Argument(help="The scenario TOML file.")]) -> None:
     """Check a scenario file and report every problem at once."""
     with _errors():
-        from siteplan.config import load_scenario
-
         sc = load_scenario(scenario)
         console.print(
             f"[green]OK[/]: {scenario} (scenario {sc.study_area.name!r}, regime "
@@ -263,10 +322,6 @@ def load(
 ) -> None:
     """Load a scenario's inputs and print their counts."""
     with _errors():
-        from siteplan import pipeline
-        from siteplan.config import load_scenario
-        from siteplan.datasets import get_path
-
         sc = load_scenario(scenario or get_path("scenario.toml"))
         counts = pipeline.load_inputs(sc).counts()
         table = Table(title=f"{sc.study_area.name}: inputs")
@@ -288,8 +343,6 @@ def explain(
 ) -> None:
     """Explain one corridor (score components, legal reason) or one camera."""
     with _errors():
-        from siteplan.io.outputs import read_plan_row
-
         layer, row = read_plan_row(out, item_id)
         table = Table(title=f"{layer}: {item_id}", show_header=False)
         for key, val in row.items():
@@ -308,7 +361,8 @@ def followup_cmd(
         ),
     ] = None,
     incidents: Annotated[
-        Path | None, typer.Option("--incidents", help="Incidents up to the report date.")
+        Path | None,
+        typer.Option("--incidents", help="Incidents up to the report date (default: scenario's)."),
     ] = None,
     spending: Annotated[
         Path | None,
@@ -345,40 +399,46 @@ def followup_cmd(
         Path | None,
         typer.Option("--out", "-o", help="Output folder (default maps/<scenario name>-followup)."),
     ] = None,
+    force: Force = False,
 ) -> None:
     """Follow up installed cameras: effect on incidents and spending (31 Aug / year-end)."""
     with _errors():
-        from siteplan import followup as fu
-
-        paths = {
-            "installed": installed,
-            "incidents": incidents,
-            "spending": spending,
-            "scenario": scenario,
-        }
         if demo:
-            paths = {k: v or fu.demo_paths()[k] for k, v in paths.items()}
+            sample = followup_paths()
+            installed = installed or sample["installed"]
+            spending = spending or sample["spending"]
+            scenario = scenario or get_path("scenario.toml")
             year = year or 2025
             period = period or (None if start or end else "interim")
-        missing = [f"--{k}" for k, v in paths.items() if v is None]
-        if missing:
+        given = {"installed": installed, "spending": spending, "scenario": scenario}
+        missing = [f"--{k}" for k, v in given.items() if v is None]
+        if installed is None or spending is None or scenario is None:
             msg = f"followup needs {', '.join(missing)} (or --demo for the sample town)."
             raise InputError(msg)
-        span = fu.report_period(period, year=year, start=start, end=end)
-        report = fu.run_followup(**paths, period=span, plan=plan, grid=grid)
-        out_dir = out or Path("maps") / f"{report['meta']['scenario']}-followup"
-        html, _ = fu.write_followup(report, out_dir)
-        if not _STATE["quiet"]:
-            d, o, e = report["did"], report["odds_ratio"], report["economics"]
+        span = followup.report_period(period, year=year, start=start, end=end)
+        result = pipeline.run_followup(
+            load_scenario(scenario),
+            installed=installed,
+            spending=spending,
+            period=span,
+            incidents=incidents,
+            plan_dir=plan,
+            grid=grid,
+        )
+        files = {"followup.html": render_followup(result), "followup.json": result.to_json()}
+        out_dir = out or Path("maps") / f"{result.meta.scenario}-followup"
+        written = write_bundle(out_dir, files, force=force, kind="followup")
+        if not _options().quiet:
+            d, o, e = result.did, result.odds_ratio, result.economics
             irr = (
-                f"IRR {d['irr']:.2f} ({d['ci_low']:.2f}-{d['ci_high']:.2f})"
-                if d["estimable"]
+                f"IRR {d.irr:.2f} ({d.ci_low:.2f}-{d.ci_high:.2f})"
+                if isinstance(d, followup.DidResult)
                 else "IRR n/a"
             )
             console.print(
-                f"{span.start}..{span.end}: {report['installation']['n_installed']} cameras; "
-                f"{irr}; OR {o['odds_ratio']:.2f} ({o['ci_low']:.2f}-{o['ci_high']:.2f}); "
-                f"spent {e['spent_sek']:,.0f} of {e['budget_sek']:,.0f} SEK -> {html.parent}"
+                f"{span.start}..{span.end}: {result.installation.n_installed} cameras; "
+                f"{irr}; OR {o.odds_ratio:.2f} ({o.ci_low:.2f}-{o.ci_high:.2f}); "
+                f"spent {e.spent_sek:,.0f} of {e.budget_sek:,.0f} SEK -> {written}"
             )
 
 
@@ -394,8 +454,6 @@ def fetch_osm(
 ) -> None:
     """Download the walk network, buildings, lamps and stops of a place with osmnx."""
     with _errors():
-        from siteplan.io import osm as osm_io
-
         layers = osm_io.walk_network_from_place(place, crs=crs)
         osm_io.save_layers(layers, out)
         console.print(f"{len(layers.edges):,} edges, {len(layers.buildings):,} buildings -> {out}")
@@ -413,8 +471,6 @@ def fetch_gtfs(
 ) -> None:
     """Download a regional GTFS feed from Trafiklab (GTFS Regional Static)."""
     with _errors():
-        from siteplan.io.gtfs import download_gtfs_regional
-
         path = download_gtfs_regional(operator=operator, key=key, dest=out)
         console.print(f"GTFS feed -> {path}")
 

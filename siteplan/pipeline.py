@@ -5,7 +5,9 @@ Notebooks may call the steps one by one; the CLI and scripts call :func:`run`.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import os
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -14,11 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
+import networkx as nx
 import numpy as np
 import pandas as pd
 
 from siteplan import corridors as corridors_mod
-from siteplan import coverage, legal, placement, scoring
+from siteplan import coverage, followup, legal, paperwork, placement, privacy, procurement, scoring
 from siteplan.config import Scenario
 from siteplan.errors import InputWarning
 from siteplan.io import areas as areas_io
@@ -26,9 +29,20 @@ from siteplan.io import cameras as cameras_io
 from siteplan.io import gtfs as gtfs_io
 from siteplan.io import incidents as incidents_io
 from siteplan.io import osm as osm_io
+from siteplan.io import plan as plan_io
+from siteplan.io import spending as spending_io
 from siteplan.problem import PlacementProblem
 
-__all__ = ["STEPS", "PlanInputs", "PlanResult", "load_inputs", "run", "summarise"]
+__all__ = [
+    "STEPS",
+    "PlanInputs",
+    "PlanResult",
+    "build_corridors_and_law",
+    "load_inputs",
+    "run",
+    "run_followup",
+    "summarise",
+]
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +57,8 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("placement", "Optimising camera placement"),
     ("frontier", "Sweeping the budget frontier"),
     ("summary", "Summarising"),
+    ("deliverables", "Preparing masking, paperwork and bill"),
 )
-
-_EVALUATION_COLUMNS = ["method", "share", "length_share", "n_test", "N_test", "pai", "pei"]
 
 Progress = Callable[[str, str], None]
 """Called as ``progress(step_key, "start" | "done")``."""
@@ -97,7 +110,8 @@ class PlanResult:
     heat, heat_transform
         Incident intensity raster (float32) and its affine transform, in the working CRS.
     evaluation
-        PAI/PEI table from :func:`siteplan.scoring.evaluate`.
+        The hold-out evaluation (PAI/PEI table, cut date, bandwidth) from
+        :func:`siteplan.scoring.evaluate`.
     sites
         Candidate sites with legal class.
     problem
@@ -112,8 +126,22 @@ class PlanResult:
         Budget frontier from :func:`siteplan.placement.budget_frontier`.
     summary
         The numbers of ``summary.json``.
+    masking
+        Privacy-masking polygons (facades and windows inside the footprints); may be empty.
+    incident_cells
+        Incidents aggregated on the privacy grid; only cells that pass the k threshold.
+    legal_wording
+        The regime's wording per legal class.
+    site_packs
+        The legal evidence pack of every camera site.
+    register
+        The register rows (10 §) of the cameras.
+    bill
+        The bill of quantities with totals (phased when the run was given a phase strategy).
     seconds
-        Wall-clock seconds per step.
+        Wall-clock seconds per step (diagnostics only; no output depends on them).
+    created
+        The day the plan was made (shown on the report).
     """
 
     scenario: Scenario
@@ -122,7 +150,7 @@ class PlanResult:
     corridors: gpd.GeoDataFrame
     heat: np.ndarray
     heat_transform: Any
-    evaluation: pd.DataFrame
+    evaluation: scoring.Evaluation
     sites: gpd.GeoDataFrame
     problem: PlacementProblem
     plan: placement.CameraPlacement
@@ -130,7 +158,14 @@ class PlanResult:
     footprints: gpd.GeoDataFrame
     frontier: pd.DataFrame
     summary: dict[str, Any]
+    masking: gpd.GeoDataFrame
+    incident_cells: privacy.IncidentCells
+    legal_wording: dict[str, str]
+    site_packs: tuple[paperwork.SitePack, ...]
+    register: pd.DataFrame
+    bill: pd.DataFrame
     seconds: dict[str, float] = field(default_factory=dict)
+    created: dt.date = field(default_factory=dt.date.today)
 
     @property
     def demand(self) -> gpd.GeoDataFrame:
@@ -203,6 +238,7 @@ def run(
     inputs: PlanInputs | None = None,
     progress: Progress | None = None,
     frontier: bool = True,
+    phase: str | None = None,
 ) -> PlanResult:
     """
     Run a scenario from its inputs to a plan.
@@ -217,6 +253,9 @@ def run(
         Optional callback, called with each step key of :data:`STEPS` and "start"/"done".
     frontier
         Also sweep the budget frontier (``placement.frontier_budgets_sek``).
+    phase
+        None for one procurement phase, or a strategy of
+        :data:`siteplan.procurement.PHASE_STRATEGIES` (``"stop-areas-first"``).
 
     Returns
     -------
@@ -227,75 +266,49 @@ def run(
     with _step("load", seconds, progress):
         inputs = inputs or load_inputs(scenario)
     with _step("corridors", seconds, progress):
-        corr = corridors_mod.build_corridors(
-            inputs.osm.edges, areas=inputs.areas, max_length_m=scenario.corridors.max_length_m
-        )
-        graph = corridors_mod.corridor_graph(corr)
+        corr, graph = _corridors(scenario, inputs)
     stops = inputs.transit.stops
     with _step("legal", seconds, progress):
         corr = legal.classify(corr, stops, config=scenario.legal, graph=graph)
     with _step("scoring", seconds, progress):
-        corr = scoring.score_corridors(
-            corr, inputs.incidents, stops, config=scenario.scoring, areas=inputs.areas, graph=graph
+        weights = scoring.incident_weights(inputs.incidents, config=scenario.scoring)
+        bandwidth_m = scoring.bandwidth_for(
+            inputs.incidents, config=scenario.scoring, weights=weights
         )
-        bandwidth_m = float(corr.attrs.get("bandwidth_m", 75.0))
+        corr = scoring.score_corridors(
+            corr,
+            inputs.incidents,
+            stops,
+            config=scenario.scoring,
+            areas=inputs.areas,
+            graph=graph,
+            bandwidth_m=bandwidth_m,
+        )
         heat, transform = scoring.heat_raster(
             inputs.incidents,
             bounds=tuple(corr.total_bounds),
             cell_m=scenario.scoring.raster_cell_m,
             bandwidth_m=bandwidth_m,
-            weights=scoring.incident_weights(inputs.incidents, config=scenario.scoring),
+            weights=weights,
         )
     with _step("evaluation", seconds, progress):
         evaluation = _evaluation(scenario, corr, inputs, graph)
     with _step("coverage", seconds, progress):
-        sites = coverage.candidate_sites(
-            corr,
-            buildings=inputs.osm.buildings,
-            lamps=inputs.osm.lamps,
-            stops=stops,
-            config=scenario.coverage,
-            costs=scenario.costs,
-        )
-        sites = legal.classify_points(sites, stops, corr, config=scenario.legal)
-        problem = coverage.build_problem(
-            corr,
-            sites,
-            buildings=inputs.osm.buildings,
-            scenario=scenario,
-            installed=inputs.installed,
-            exclusion=inputs.exclusion,
-        )
+        sites, problem = _coverage(scenario, corr, inputs)
     with _step("placement", seconds, progress):
         plan = placement.CameraPlacement.from_scenario(scenario).solve(problem)
     with _step("frontier", seconds, progress):
-        front = (
-            placement.budget_frontier(
-                problem,
-                scenario.placement.frontier_budgets_sek,
-                time_limit_s=min(20.0, scenario.placement.time_limit_s),
-                stop_area_only=scenario.placement.stop_area_only,
-            )
-            if frontier
-            else pd.DataFrame()
-        )
-        front = _with_plan(front, plan, scenario.budget.total_sek, problem)
+        front = _frontier(scenario, problem, plan) if frontier else pd.DataFrame()
     with _step("summary", seconds, progress):
         cameras, footprints = _cameras(problem, plan, scenario)
         corr = corr.assign(covered_share=_covered_share(problem, plan, corr.index))
         summary = summarise(scenario, corr, problem, plan, evaluation, front, cameras)
-    regime = scenario.legal.effective_regime
-    log.info(
-        "plan %s: %d cameras, %.0f SEK, %.1f%% of weighted demand covered, gap %.3f%%",
-        scenario.study_area.name,
-        len(cameras),
-        summary["cost_sek"],
-        100 * summary["coverage_share"],
-        100 * summary["solver"]["gap"],
-    )
+    with _step("deliverables", seconds, progress):
+        parts = _deliverables(scenario, inputs, corr, sites, cameras, footprints, phase=phase)
+    _log_plan(scenario, summary)
     return PlanResult(
         scenario=scenario,
-        regime=regime,
+        regime=scenario.legal.effective_regime,
         inputs=inputs,
         corridors=corr,
         heat=heat,
@@ -309,14 +322,144 @@ def run(
         frontier=front,
         summary=summary,
         seconds=seconds,
+        **parts,
+    )
+
+
+def _corridors(scenario: Scenario, inputs: PlanInputs) -> tuple[gpd.GeoDataFrame, nx.Graph]:
+    """Corridor segments of the walk network and their graph."""
+    corr = corridors_mod.build_corridors(
+        inputs.osm.edges, areas=inputs.areas, max_length_m=scenario.corridors.max_length_m
+    )
+    return corr, corridors_mod.corridor_graph(corr)
+
+
+def build_corridors_and_law(
+    scenario: Scenario, inputs: PlanInputs
+) -> tuple[gpd.GeoDataFrame, nx.Graph]:
+    """
+    Corridors with their legal class, exactly as :func:`run` builds them.
+
+    Parameters
+    ----------
+    scenario
+        A validated scenario.
+    inputs
+        Its loaded inputs.
+
+    Returns
+    -------
+    corridors, graph
+        Corridor segments with ``legal_class`` and the corridor graph.
+    """
+    corr, graph = _corridors(scenario, inputs)
+    corr = legal.classify(corr, inputs.transit.stops, config=scenario.legal, graph=graph)
+    return corr, graph
+
+
+def _coverage(
+    scenario: Scenario, corr: gpd.GeoDataFrame, inputs: PlanInputs
+) -> tuple[gpd.GeoDataFrame, PlacementProblem]:
+    """Candidate sites (with legal class) and the placement problem over them."""
+    stops = inputs.transit.stops
+    sites = coverage.candidate_sites(
+        corr,
+        buildings=inputs.osm.buildings,
+        lamps=inputs.osm.lamps,
+        stops=stops,
+        config=scenario.coverage,
+        costs=scenario.costs,
+    )
+    sites = legal.classify_points(sites, stops, corr, config=scenario.legal)
+    problem = coverage.build_problem(
+        corr,
+        sites,
+        buildings=inputs.osm.buildings,
+        scenario=scenario,
+        installed=inputs.installed,
+        exclusion=inputs.exclusion,
+    )
+    return sites, problem
+
+
+def _frontier(
+    scenario: Scenario, problem: PlacementProblem, plan: placement.CameraPlacement
+) -> pd.DataFrame:
+    """The budget frontier, with the plan itself at its own budget."""
+    front = placement.budget_frontier(
+        problem,
+        scenario.placement.frontier_budgets_sek,
+        time_limit_s=min(20.0, scenario.placement.time_limit_s),
+        stop_area_only=scenario.placement.stop_area_only,
+    )
+    return _with_plan(front, plan, scenario.budget.total_sek, problem)
+
+
+def _deliverables(
+    scenario: Scenario,
+    inputs: PlanInputs,
+    corr: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    cameras: gpd.GeoDataFrame,
+    footprints: gpd.GeoDataFrame,
+    *,
+    phase: str | None,
+) -> dict[str, Any]:
+    """Masking, aggregated incidents, legal wording, site packs, register and bill."""
+    regime = scenario.legal.effective_regime
+    buildings = inputs.osm.buildings
+    masking = privacy.masking_polygons(footprints, buildings)
+    cells = privacy.aggregate_incidents(
+        inputs.incidents, grid_m=scenario.privacy.grid_m, min_count=scenario.privacy.min_count
+    )
+    cams = cameras.sort_index()
+    packs = paperwork.site_packs(
+        cams,
+        footprints,
+        regime=regime,
+        incidents=inputs.incidents,
+        masking=masking,
+        stops=inputs.transit.stops,
+        scenario=scenario,
+        buildings=buildings,
+        corridors=corr,
+    )
+    register = paperwork.register_rows(
+        cams,
+        scenario=scenario,
+        assessment_date=scenario.legal.plan_date,
+        corridors=corr,
+        masking=masking,
+        lang=scenario.output.language,
+    )
+    phase_of = None if phase is None else procurement.phase_plan(cameras, strategy=phase)
+    bill = procurement.bill_of_quantities(cameras, sites, scenario=scenario, phase_of=phase_of)
+    return {
+        "masking": masking,
+        "incident_cells": cells,
+        "legal_wording": {cls: legal.wording(regime, cls) for cls in legal.LEGAL_CLASSES},
+        "site_packs": packs,
+        "register": register,
+        "bill": bill,
+    }
+
+
+def _log_plan(scenario: Scenario, summary: dict[str, Any]) -> None:
+    log.info(
+        "plan %s: %d cameras, %.0f SEK, %.1f%% of weighted demand covered, gap %.3f%%",
+        scenario.study_area.name,
+        summary["n_cameras"],
+        summary["cost_sek"],
+        100 * summary["coverage_share"],
+        100 * summary["solver"]["gap"],
     )
 
 
 def _evaluation(
     scenario: Scenario, corr: gpd.GeoDataFrame, inputs: PlanInputs, graph: Any
-) -> pd.DataFrame:
+) -> scoring.Evaluation:
     """
-    The hold-out evaluation, or an empty table with a warning when it cannot be split.
+    The hold-out evaluation, or an empty one with a warning when it cannot be split.
 
     Without ``scoring.evaluation_cut_date`` the cut falls inside the incidents' time span, so
     only incidents that all share one time (e.g. a single one) leave no training period; the
@@ -330,7 +473,7 @@ def _evaluation(
             InputWarning,
             stacklevel=3,
         )
-        return pd.DataFrame(columns=_EVALUATION_COLUMNS)
+        return scoring.Evaluation.empty()
     return scoring.evaluate(
         corr,
         inputs.incidents,
@@ -488,7 +631,7 @@ def summarise(
     corridors: gpd.GeoDataFrame,
     problem: PlacementProblem,
     plan: placement.CameraPlacement,
-    evaluation: pd.DataFrame,
+    evaluation: scoring.Evaluation,
     frontier: pd.DataFrame,
     cameras: gpd.GeoDataFrame,
 ) -> dict[str, Any]:
@@ -518,7 +661,6 @@ def summarise(
         if "covered_share" in corridors
         else float(cov.sum() * step)
     )
-    ev = evaluation.copy()
     return {
         "scenario": scenario.study_area.name,
         "title": scenario.study_area.title,
@@ -547,8 +689,8 @@ def summarise(
             "seconds": float(plan.seconds_),
         },
         "greedy_objective": float(plan.greedy_objective_),
-        "evaluation": ev.to_dict(orient="records"),
-        "evaluation_cut_date": str(ev.attrs.get("cut_date", "")),
+        "evaluation": evaluation.table.to_dict(orient="records"),
+        "evaluation_cut_date": str(evaluation.cut_date or ""),
         "frontier": frontier.to_dict(orient="records"),
         "assumptions": {
             "stop_area_radius_m": scenario.legal.stop_area_radius_m,
@@ -556,3 +698,101 @@ def summarise(
             "strak_policy": scenario.legal.strak_policy,
         },
     }
+
+
+def run_followup(
+    scenario: Scenario,
+    *,
+    installed: str | os.PathLike[str] | gpd.GeoDataFrame,
+    spending: str | os.PathLike[str] | pd.DataFrame,
+    period: followup.Period | str,
+    year: int | None = None,
+    incidents: str | os.PathLike[str] | gpd.GeoDataFrame | None = None,
+    plan_dir: str | os.PathLike[str] | None = None,
+    grid: bool = False,
+    inputs: PlanInputs | None = None,
+    settings: followup.FollowupSettings | None = None,
+) -> followup.FollowupResult:
+    """
+    Follow up a scenario's installed cameras: effect on incidents and spending, one period.
+
+    The scenario's inputs are loaded by :func:`load_inputs` and its corridors and legal classes
+    built as :func:`run` builds them (:func:`build_corridors_and_law`), unless the plan's
+    ``plan.gpkg`` has its corridors or `grid` is set.
+
+    Parameters
+    ----------
+    scenario
+        The plan's scenario (budget, time zone, language, inputs).
+    installed
+        Installed cameras: a plan's ``cameras.csv`` plus ``installed_on``, or the loaded layer.
+    spending
+        The spending lines: a file, or the frame :func:`siteplan.io.spending.load_spending`
+        returns.
+    period
+        The report period, or its name (``"interim"``, ``"year"``) with `year`.
+    year
+        Calendar year of a named `period` (default: this year).
+    incidents
+        Incidents up to the report date (a file read like the scenario's, or a layer); None
+        uses the scenario's incidents.
+    plan_dir
+        The plan's output folder: footprints (and corridors) from its ``plan.gpkg``.
+    grid
+        Square cells instead of corridors (no cost per km).
+    inputs
+        Already loaded inputs of `scenario`; loaded if None.
+    settings
+        Analysis settings (default :class:`siteplan.followup.FollowupSettings`).
+
+    Returns
+    -------
+    result
+        The :class:`siteplan.followup.FollowupResult`.
+    """
+    if isinstance(period, followup.Period):
+        span = period
+    else:
+        span = followup.report_period(period, year=year)
+    inputs = inputs or load_inputs(scenario)
+    crs = scenario.study_area.crs
+    if not isinstance(installed, gpd.GeoDataFrame):
+        installed = cameras_io.load_installed_cameras(installed, crs=crs, dated=True)
+    if not isinstance(spending, pd.DataFrame):
+        spending = spending_io.load_spending(spending)
+    footprints = corridors = None
+    if plan_dir is not None:
+        footprints, corridors = plan_io.load_plan_layers(plan_dir, crs=crs)
+    if grid:
+        corridors = None
+    elif corridors is None:
+        corridors, _ = build_corridors_and_law(scenario, inputs)
+    return followup.followup(
+        installed,
+        _followup_incidents(scenario, inputs, incidents),
+        spending,
+        period=span,
+        scenario=scenario,
+        corridors=corridors,
+        footprints=footprints,
+        settings=settings,
+    )
+
+
+def _followup_incidents(
+    scenario: Scenario,
+    inputs: PlanInputs,
+    incidents: str | os.PathLike[str] | gpd.GeoDataFrame | None,
+) -> gpd.GeoDataFrame:
+    """The follow-up's incidents: the scenario's, a given layer, or a file read like them."""
+    if incidents is None:
+        return inputs.incidents
+    if isinstance(incidents, gpd.GeoDataFrame):
+        return incidents
+    return incidents_io.load_incidents(
+        incidents,
+        crs=scenario.study_area.crs,
+        timezone=scenario.study_area.timezone,
+        columns=scenario.inputs.incident_columns,
+        areas=inputs.areas,
+    )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from siteplan.errors import SourceUnavailableError
 
-__all__ = ["SAMPLE_FILES", "get_path", "sample_dir"]
+__all__ = ["SAMPLE_FILES", "followup_paths", "get_path", "sample_dir"]
 
 SAMPLE_FILES = ("town.osm", "gtfs.zip", "incidents.csv", "areas.geojson", "scenario.toml")
 
@@ -53,3 +53,30 @@ def get_path(name: str) -> Path:
         )
         raise SourceUnavailableError(msg)
     return path
+
+
+def followup_paths() -> dict[str, Path]:
+    """
+    The sample town's follow-up inputs: simulated installed cameras and spending.
+
+    Returns
+    -------
+    paths
+        Keys ``installed`` and ``spending`` (in ``sample/followup/``); the incidents and the
+        scenario are the sample's own (:func:`get_path`).
+
+    Raises
+    ------
+    SourceUnavailableError
+        If a file is missing (regenerate with ``python -m siteplan.datasets.followup_sample``).
+    """
+    folder = sample_dir() / "followup"
+    paths = {"installed": folder / "installed.csv", "spending": folder / "spending.csv"}
+    for path in paths.values():
+        if not path.is_file():
+            msg = (
+                f"{path}: sample follow-up file missing. Regenerate it with "
+                "`python -m siteplan.datasets.followup_sample`."
+            )
+            raise SourceUnavailableError(msg)
+    return paths

@@ -20,20 +20,41 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import secrets
 import shutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyogrio
 
 from siteplan import __version__
 from siteplan.errors import InputError, OutputError, SourceUnavailableError
+from siteplan.io.raster import write_geotiff
+from siteplan.render import map as map_render
+from siteplan.render import paperwork as paperwork_render
+from siteplan.render import procurement as procurement_render
+from siteplan.render import report as report_render
+from siteplan.render import tables
 
-__all__ = ["MANIFEST", "Content", "read_manifest", "read_plan_row", "write_bundle"]
+if TYPE_CHECKING:
+    from siteplan.pipeline import PlanResult
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "MANIFEST",
+    "Content",
+    "check_out_dir",
+    "plan_files",
+    "read_manifest",
+    "read_plan_row",
+    "write_bundle",
+    "write_plan",
+]
 
 MANIFEST = ".siteplan-manifest.json"
 _PARTIAL = ".siteplan-partial"  # marks a temporary folder as siteplan's own, unfinished work
@@ -139,6 +160,32 @@ def _check_target(out_dir: Path, existing: _Existing | None, names: set[str], fo
             "to write the outputs beside them (they are kept as they are)."
         )
         raise OutputError(msg)
+
+
+def check_out_dir(out_dir: str | os.PathLike[str], *, force: bool = False) -> Path:
+    """
+    Refuse early an output folder that :func:`write_bundle` would refuse at the end of a run.
+
+    Parameters
+    ----------
+    out_dir
+        The output folder.
+    force
+        Whether the run may write beside files siteplan did not write.
+
+    Returns
+    -------
+    out_dir
+        The folder (absolute).
+
+    Raises
+    ------
+    OutputError
+        If `out_dir` is a file, or holds other files and `force` is False.
+    """
+    out = Path(out_dir).absolute()
+    _check_target(out, _survey(out) if out.is_dir() else None, set(), force)
+    return out
 
 
 def _make_temp(out_dir: Path) -> Path:
@@ -247,6 +294,82 @@ def write_bundle(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    return out
+
+
+def _gpkg_writer(layers: Mapping[str, Any]) -> Callable[[Path], None]:
+    def write(path: Path) -> None:
+        for name, frame in layers.items():
+            frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+
+    return write
+
+
+def plan_files(result: PlanResult, *, self_contained: bool | None = None) -> dict[str, Content]:
+    """
+    Every output file of a plan, by relative path; render does the content, this the files.
+
+    Parameters
+    ----------
+    result
+        The plan.
+    self_contained
+        Inline every map asset (default: the scenario's ``output.self_contained``).
+
+    Returns
+    -------
+    files
+        ``summary.json``, ``cameras.csv``, ``plan.gpkg``, ``heat.tif``, ``map.html``,
+        ``report.html``, the paperwork (``paperwork/*``, ``register.csv``) and
+        ``procurement.csv``.
+    """
+    sc = result.scenario
+    inline = sc.output.self_contained if self_contained is None else self_contained
+    files: dict[str, Content] = {
+        "summary.json": tables.summary_json(result),
+        "cameras.csv": tables.cameras_csv(result),
+        "plan.gpkg": _gpkg_writer(tables.gpkg_layers(result)),
+        "heat.tif": lambda path: write_geotiff(
+            path, result.heat, result.heat_transform, sc.study_area.crs
+        ),
+        "map.html": map_render.map_html(map_render.plan_map(result, self_contained=inline)),
+        "report.html": report_render.render_report(result),
+    }
+    files.update(paperwork_render.paperwork_files(result))
+    files.update(procurement_render.procurement_files(result))
+    return files
+
+
+def write_plan(
+    result: PlanResult,
+    out_dir: str | os.PathLike[str],
+    *,
+    self_contained: bool | None = None,
+    force: bool = False,
+) -> Path:
+    """
+    Write every output of a plan into `out_dir` (see :func:`write_bundle` for the guarantees).
+
+    Parameters
+    ----------
+    result
+        The plan.
+    out_dir
+        The output folder.
+    self_contained
+        Inline every map asset (default: the scenario's ``output.self_contained``).
+    force
+        Write beside files siteplan did not write (they are kept).
+
+    Returns
+    -------
+    out_dir
+        The folder written.
+    """
+    out = write_bundle(
+        out_dir, plan_files(result, self_contained=self_contained), force=force, kind="plan"
+    )
+    log.info("wrote plan outputs to %s", out)
     return out
 
 

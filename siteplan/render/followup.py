@@ -1,0 +1,166 @@
+"""Render ``followup.html`` from a FollowupResult: self-contained, charts inline, text escaped.
+
+Pure: the result in, the page's text out. Charts are drawn with matplotlib's object API
+(:class:`~matplotlib.figure.Figure`, no global figure state); the template is autoescaped by
+jinja2.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+from jinja2 import Environment, PackageLoader, select_autoescape
+from matplotlib.figure import Figure
+
+from siteplan.i18n import t
+
+if TYPE_CHECKING:
+    from siteplan.followup.result import Economics, FollowupResult
+
+__all__ = ["followup_charts", "render_followup"]
+
+_GROUP_COLOURS = {"treated": "#c0392b", "control": "#1f5fa8", "buffer": "#7f8c8d"}
+_DPI = 110
+
+
+def render_followup(result: FollowupResult, *, generated: dt.date | None = None) -> str:
+    """
+    The follow-up page: findings, installation, method, effects, economics and notes.
+
+    Parameters
+    ----------
+    result
+        From :func:`siteplan.followup.followup` or :func:`siteplan.pipeline.run_followup`.
+    generated
+        The date shown as the page's creation date (default: today).
+
+    Returns
+    -------
+    html
+        The page; text is escaped and nothing is loaded from elsewhere.
+    """
+    lang = result.meta.lang
+    env = Environment(
+        loader=PackageLoader("siteplan", "templates"), autoescape=select_autoescape(["html", "j2"])
+    )
+    env.globals["t"] = lambda key, **kw: t(key, lang, **kw)
+    env.filters["sek"] = _sek
+    env.filters["num"] = _num_filter(decimal_comma=lang == "sv")
+    econ = result.economics
+    return env.get_template("followup.html.j2").render(
+        r=result.to_dict(),
+        lang=lang,
+        generated=(generated or dt.date.today()).isoformat(),
+        charts=followup_charts(result),
+        categories=list(econ.by_category),
+        shared_area=econ.shared_area,
+    )
+
+
+def _sek(value: float | None) -> str:
+    """Whole SEK with a space between thousands; a dash for None."""
+    return "–" if value is None else f"{value:,.0f}".replace(",", " ")
+
+
+def _num_filter(*, decimal_comma: bool) -> Callable[..., str]:
+    """A ``num`` filter: ``printf`` formatting, a decimal comma in Swedish, a dash for None."""
+
+    def num(value: float | None, fmt: str = "%.2f") -> str:
+        if value is None:
+            return "–"
+        text = fmt % value
+        return text.replace(".", ",") if decimal_comma else text
+
+    return num
+
+
+def followup_charts(result: FollowupResult) -> dict[str, str | None]:
+    """
+    The page's two charts as PNG data URIs (None when there is nothing to draw).
+
+    Parameters
+    ----------
+    result
+        The follow-up.
+
+    Returns
+    -------
+    charts
+        ``monthly``: incidents per unit and month per group, with the first and last
+        installation marked; ``spending``: spending so far in the year against the budget and
+        the year-end forecast.
+    """
+    lang = result.meta.lang
+    return {
+        "monthly": _monthly_chart(result, lang) if result.monthly else None,
+        "spending": _spending_chart(result.economics, lang)
+        if result.economics.cumulative
+        else None,
+    }
+
+
+def _monthly_chart(result: FollowupResult, lang: str) -> str:
+    """Incidents per unit in each group, month by month."""
+    fig = Figure(figsize=(7.5, 3.4))
+    ax = fig.subplots()
+    months = [m.month for m in result.monthly]
+    x = np.arange(len(months))
+    sizes = {"treated": result.units.n_treated, "buffer": result.units.n_buffer}
+    sizes["control"] = result.units.n_control
+    for group, colour in _GROUP_COLOURS.items():
+        n = sizes[group]
+        if n:
+            y = np.array([getattr(m, group) for m in result.monthly], dtype=float) / n
+            ax.plot(x, y, color=colour, marker="o", ms=3, label=t(f"followup.group.{group}", lang))
+    inst = result.installation
+    for day, style in ((inst.first, ":"), (inst.last, "--")):
+        month = day.strftime("%Y-%m")
+        if month in months:
+            ax.axvline(months.index(month), color="#333", ls=style, lw=1)
+    step = max(1, len(months) // 12)
+    ax.set_xticks(x[::step], months[::step], rotation=45, ha="right", fontsize=8)
+    ax.set_ylabel(t("followup.chart.per_unit", lang))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return _png(fig)
+
+
+def _spending_chart(econ: Economics, lang: str) -> str:
+    """Cumulative spending this year as bars, with the budget and the forecast as lines."""
+    fig = Figure(figsize=(7.5, 3.2))
+    ax = fig.subplots()
+    x = np.arange(len(econ.cumulative))
+    spent_k = np.array([m.spent_sek for m in econ.cumulative]) / 1000
+    ax.bar(x, spent_k, color="#1f5fa8", label=t("followup.chart.spent", lang))
+    ax.axhline(
+        econ.budget_sek / 1000,
+        color="#c0392b",
+        ls="--",
+        lw=1,
+        label=t("followup.chart.budget", lang),
+    )
+    ax.axhline(
+        econ.forecast_year_end_sek / 1000,
+        color="#e67e22",
+        ls=":",
+        lw=1.2,
+        label=t("followup.chart.forecast", lang),
+    )
+    months = [m.month for m in econ.cumulative]
+    ax.set_xticks(x, months, rotation=45, ha="right", fontsize=8)
+    ax.set_ylabel(t("followup.chart.ksek", lang))
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize=8)
+    return _png(fig)
+
+
+def _png(fig: Figure) -> str:
+    """The figure as a PNG data URI, without the matplotlib version in its metadata."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=_DPI, bbox_inches="tight", metadata={"Software": None})
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
