@@ -13,9 +13,10 @@ import time
 import warnings
 from pathlib import Path
 
-from siteplan import pipeline, reports
+from siteplan import pipeline
 from siteplan.config import load_scenario
 from siteplan.datasets import get_path
+from siteplan.io.outputs import write_plan
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 START, END = "<!-- pipeline:start -->", "<!-- pipeline:end -->"
@@ -28,7 +29,7 @@ def main() -> None:
     result = pipeline.run(scenario)
     with tempfile.TemporaryDirectory() as tmp:
         t1 = time.perf_counter()
-        reports.write_all(result, Path(tmp) / "exempelstad")
+        write_plan(result, Path(tmp) / "exempelstad")
         write_s = time.perf_counter() - t1
     total_s = time.perf_counter() - t0
     rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -1,6 +1,6 @@
 """Working-CRS helpers: checks that layers are projected, in metres and agree.
 
-Reprojection happens only in :mod:`siteplan.io` (on the way in) and :mod:`siteplan.maps`
+Reprojection happens only in :mod:`siteplan.io` (on the way in) and :mod:`siteplan.render.map`
 (on the way out, to EPSG:4326).
 """
 

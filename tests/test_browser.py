@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from siteplan import maps
+from siteplan.render import map as maps
 
 pytestmark = pytest.mark.browser
 
@@ -38,15 +38,17 @@ def browser():
 @pytest.fixture(scope="module")
 def map_file(tmp_path_factory) -> Path:
     try:
-        from test_maps import build, sample_layers
+        from test_render_map import build, sample_layers
     except ImportError:  # tests/ imported as a package
-        from tests.test_maps import build, sample_layers
+        from tests.test_render_map import build, sample_layers
 
     layers = sample_layers()
     # An escaped name must show as text, never run.
     layers["cameras"].loc["cam-002", "legal_reason"] = "<script>alert(1)</script>"
     m = build(layers, self_contained=True, lang="sv", fictional=True, title="Linköping <test>")
-    return maps.save_map(m, tmp_path_factory.mktemp("browser") / "map.html")
+    path = tmp_path_factory.mktemp("browser") / "map.html"
+    path.write_text(maps.map_html(m), encoding="utf-8")
+    return path
 
 
 def open_map(browser, path: Path):

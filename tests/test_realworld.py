@@ -25,10 +25,11 @@ import rasterio
 import shapely
 import tomli_w
 
-from siteplan import pipeline, reports
+from siteplan import pipeline
 from siteplan.config import IncidentColumns, load_scenario, scenario_from_dict
 from siteplan.errors import InputWarning
 from siteplan.io.osm import FOOTWAY_HIGHWAYS, load_osm
+from siteplan.io.outputs import write_plan
 
 LEGAL_CLASSES = {"stop_area", "stop_area_borderline", "general"}
 
@@ -342,7 +343,7 @@ def test_helsinki_end_to_end(tmp_path: Path, helsinki_pbf: Path) -> None:
     messages = " ".join(str(w.message) for w in caught)
     assert "repaired 12 invalid building outline(s)" in messages  # as pyrosm reads them
     assert "no shapes.txt" in messages
-    out = reports.write_all(result, tmp_path / "out")
+    out = write_plan(result, tmp_path / "out")
     summary = check_outputs(out, result, HELSINKI_CRS)
 
     assert summary["regime"] == "kbl-2025"
@@ -465,7 +466,7 @@ def test_linkoping_road_only_with_area_level_police_notices(
         result = pipeline.run(scenario)
     messages = " ".join(str(w.message) for w in caught)
     assert "sidewalks are assumed" in messages  # road-only network
-    out = reports.write_all(result, tmp_path / "out")
+    out = write_plan(result, tmp_path / "out")
     summary = check_outputs(out, result, "EPSG:3006")
 
     assert summary["regime"] == "kbl-2020"

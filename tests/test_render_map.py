@@ -1,11 +1,12 @@
-"""The HTML map: layers, translations, escaping, privacy of the incident layer, saving."""
+"""The HTML map: layers, translations, escaping, privacy of the incident layer, the page."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
-from pathlib import Path
+import types
 
 import geopandas as gpd
 import numpy as np
@@ -14,10 +15,10 @@ import pytest
 from affine import Affine
 from shapely.geometry import LineString, Point, Polygon, box
 
-from siteplan import maps
 from siteplan._assets import external_references
 from siteplan.errors import CRSError, InputError
 from siteplan.privacy import aggregate_incidents
+from siteplan.render import map as maps
 
 CRS = "EPSG:3006"
 X0, Y0 = 536_000.0, 6_474_000.0  # central Linköping in SWEREF 99 TM
@@ -253,21 +254,21 @@ def test_incident_layer_has_only_published_polygons(layers):
 
 
 def test_refuses_incident_points(layers):
+    cells = aggregate_incidents(layers["incidents"], grid_m=100.0, min_count=5)
+    points = layers["incidents"].dropna(subset=["category"]).iloc[:10].assign(count=5)
     with pytest.raises(InputError, match="personal data"):
-        build(
-            layers,
-            incident_cells=layers["incidents"]
-            .dropna(subset=["category"])
-            .iloc[:10]
-            .assign(count=1),
-        )
+        build(layers, incident_cells=dataclasses.replace(cells, cells=points))
+
+
+def test_refuses_a_bare_frame_of_cells(layers):
+    cells = aggregate_incidents(layers["incidents"], grid_m=100.0, min_count=5)
+    with pytest.raises(InputError, match=r"privacy\.IncidentCells"):
+        build(layers, incident_cells=cells.cells)
 
 
 def test_refuses_cells_under_k(layers):
     cells = aggregate_incidents(layers["incidents"], grid_m=100.0, min_count=5)
-    bad = cells.copy()
-    bad.attrs = dict(cells.attrs)
-    bad["count"] = 2
+    bad = dataclasses.replace(cells, cells=cells.cells.assign(count=2))
     with pytest.raises(InputError, match="fewer than min_count=5"):
         build(layers, incident_cells=bad)
 
@@ -294,10 +295,10 @@ def test_heat_hidden_when_no_cell_is_published(layers):
     assert maps.layer_names("sv")["heat"] not in groups_by_name(m)
 
 
-def test_user_text_is_escaped(tmp_path):
+def test_user_text_is_escaped():
     evil = sample_layers(evil=True)
     m = build(evil, title=EVIL, lang="en")
-    html = Path(maps.save_map(m, tmp_path / "evil.html")).read_text("utf-8")
+    html = maps.map_html(m)
     assert EVIL not in html
     assert "alert(1)" in html  # the text is there, escaped
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # title and panel (HTML)
@@ -317,9 +318,9 @@ def test_user_text_is_escaped(tmp_path):
     )
 
 
-def test_jinja_syntax_in_names_is_not_evaluated(layers, tmp_path):
+def test_jinja_syntax_in_names_is_not_evaluated(layers):
     corridors = layers["corridors"].assign(name="{{ 7*7 }}")
-    html = maps.save_map(build(layers, corridors=corridors), tmp_path / "m.html").read_text("utf-8")
+    html = maps.map_html(build(layers, corridors=corridors))
     assert "&#123;&#123; 7*7 &#125;&#125;" in html.replace("\\u0026", "&")
     assert ">49<" not in html
 
@@ -349,9 +350,8 @@ def test_tiles_none_has_no_tile_layer(layers):
     assert "tile.openstreetmap.org" in html_osm
 
 
-def test_self_contained_has_no_external_assets(layers, tmp_path):
-    path = maps.save_map(build(layers, self_contained=True), tmp_path / "map.html")
-    html = path.read_text("utf-8")
+def test_self_contained_has_no_external_assets(layers):
+    html = maps.map_html(build(layers, self_contained=True))
     assert external_references(html) == []
     for pattern in (
         '<script src="http',
@@ -382,40 +382,23 @@ def test_rejects_layers_in_other_crs(layers):
         build(layers, cameras=layers["cameras"].to_crs(4326))
 
 
-def test_save_is_atomic_and_leaves_no_temp_file(layers, tmp_path):
-    target = tmp_path / "out" / "map.html"
-    m = build(layers)
-    assert maps.save_map(m, target) == target
-    first = target.read_text("utf-8")
-    assert first.startswith("<!DOCTYPE html>")
-    assert sorted(p.name for p in target.parent.iterdir()) == ["map.html"]
-
-    class Broken:
-        def get_root(self):
-            return self
-
-        def render(self):
-            raise RuntimeError("render failed")
-
-    with pytest.raises(RuntimeError):
-        maps.save_map(Broken(), target)
-    # The old file is intact and no temporary file is left behind.
-    assert target.read_text("utf-8") == first
-    assert sorted(p.name for p in target.parent.iterdir()) == ["map.html"]
+def test_map_html_is_a_page_with_stable_ids(layers):
+    html = maps.map_html(build(layers))
+    assert html.startswith("<!DOCTYPE html>")
+    # folium's random element ids are replaced: the same map gives the same bytes.
+    assert maps.map_html(build(layers)) == html
+    ids = re.findall(r"_([0-9a-f]{32})\b", html)
+    assert ids
+    assert all(i.isdecimal() for i in ids)
+    assert re.search(r"var map_0{31}1 = L\.map\(", html)
+    # Rendering leaves the map as it was: a second page is the same.
+    m = build(layers, self_contained=True)
+    assert maps.map_html(m) == maps.map_html(m)
+    assert "function(feature, layer)" in html  # the tooltip binding survives the id rewrite
 
 
-def test_plan_map_uses_scenario_settings(layers, monkeypatch):
-    import sys
-    import types
-
+def test_plan_map_only_draws_the_result(layers):
     from siteplan.config import scenario_from_dict
-
-    try:
-        import siteplan.legal  # noqa: F401
-    except ImportError:  # the legal module is written in parallel; stand in for it
-        fake = types.ModuleType("siteplan.legal")
-        fake.wording = lambda regime, cls: f"{regime}:{cls}"
-        monkeypatch.setitem(sys.modules, "siteplan.legal", fake)
 
     sc = scenario_from_dict(
         {
@@ -429,9 +412,13 @@ def test_plan_map_uses_scenario_settings(layers, monkeypatch):
         }
     )
     transit = types.SimpleNamespace(stops=layers["stops"], routes=layers["routes"])
-    inputs = types.SimpleNamespace(
-        incidents=layers["incidents"], transit=transit, areas=layers["areas"]
-    )
+    # No incidents in the inputs: the map must not aggregate them itself.
+    inputs = types.SimpleNamespace(transit=transit, areas=layers["areas"])
+    wording = {
+        "stop_area": "Undantaget från tillståndsplikt",
+        "stop_area_borderline": "Gränsfall: <prövas>",
+        "general": "Tillstånd krävs (regime text)",
+    }
     result = types.SimpleNamespace(
         scenario=sc,
         regime="kbl-2025",
@@ -442,21 +429,36 @@ def test_plan_map_uses_scenario_settings(layers, monkeypatch):
         heat=layers["heat"],
         heat_transform=layers["heat_transform"],
         frontier=layers["frontier"],
+        incident_cells=aggregate_incidents(layers["incidents"], grid_m=100.0, min_count=3),
+        legal_wording=wording,
     )
     m = maps.plan_map(result, self_contained=False)
     g = groups_by_name(m)
     assert "Cameras" in g  # English from output.language
     (fc,) = geojson_children(g[maps.layer_names("en", grid_m=100.0)["incident_cells"]])
-    # k = 3 from the scenario: the cell with 3 incidents is now published too.
+    # The result's cells (k = 3): the cell with 3 incidents is published too.
     assert len(fc["features"]) == 2
-    html = m.get_root().render()
+    html = maps.map_html(m)
     assert "FICTIONAL DATA" in html
     assert "Testplan" in html
-    # Cameras without a legal_wording column get the regime's wording from siteplan.legal.
-    from siteplan import legal
-    from siteplan.privacy import escape
-
+    assert "cells with fewer than 3 incidents are not shown" in html
+    assert "Gränsfall: &lt;prövas&gt;" in html  # the legend quotes result.legal_wording
+    # Cameras without a legal_wording column get the wording of result.legal_wording.
     (cams,) = geojson_children(g["Cameras"])
-    assert (
-        escape(legal.wording("kbl-2025", "general")) in cams["features"][1]["properties"]["popup"]
-    )
+    assert "Tillstånd krävs (regime text)" in cams["features"][1]["properties"]["popup"]
+
+
+@pytest.mark.slow
+def test_the_sample_plan_map(plan_result):
+    m = maps.plan_map(plan_result, self_contained=False)
+    cells = plan_result.incident_cells
+    names = maps.layer_names(plan_result.scenario.output.language, grid_m=cells.grid_m)
+    g = groups_by_name(m)
+    (cams,) = geojson_children(g[names["cameras"]])
+    assert len(cams["features"]) == len(plan_result.cameras)
+    if len(cells.cells):
+        (fc,) = geojson_children(g[names["incident_cells"]])
+        assert len(fc["features"]) == len(cells.cells)
+    # The same plan gives the same page, byte for byte.
+    html = maps.map_html(m)
+    assert maps.map_html(maps.plan_map(plan_result, self_contained=False)) == html

@@ -1,7 +1,8 @@
-"""report.html when the hold-out evaluation has nothing to test on (NaN or no rows)."""
+"""report.html: the evaluation with nothing to test on, the frontier, the procurement sheet."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 import types
@@ -9,15 +10,19 @@ import types
 import geopandas as gpd
 import pandas as pd
 import pytest
+from markupsafe import escape as html_escape
 from shapely.geometry import LineString
 
-from siteplan import reports
 from siteplan.config import scenario_from_dict
+from siteplan.render.report import render_report
+from siteplan.scoring import Evaluation
 
 CRS = "EPSG:3006"
 
 
-def fake_result(evaluation: pd.DataFrame, *, lang: str = "en") -> types.SimpleNamespace:
+def fake_result(
+    evaluation: pd.DataFrame, *, lang: str = "en", cut_date: dt.date | None = None
+) -> types.SimpleNamespace:
     """The parts of a PlanResult that render_report reads: one corridor, no cameras."""
     scenario = scenario_from_dict(
         {
@@ -77,7 +82,16 @@ def fake_result(evaluation: pd.DataFrame, *, lang: str = "en") -> types.SimpleNa
         scenario=scenario,
         regime="kbl-2025",
         corridors=corridors,
-        evaluation=evaluation,
+        evaluation=Evaluation(
+            table=evaluation, cut_date=cut_date, bandwidth_m=75.0, prior_strength_m=200.0
+        ),
+        legal_wording={
+            "stop_area": "Undantaget från tillståndsplikt",
+            "stop_area_borderline": "Gränsfall",
+            "general": "Tillstånd krävs",
+        },
+        bill=pd.DataFrame(),
+        created=dt.date(2025, 6, 2),
         summary=summary,
         frontier=pd.DataFrame(),
         cameras=cameras,
@@ -115,23 +129,21 @@ def cells(html: str) -> list[str]:
     ],
 )
 def test_report_says_when_there_is_no_evaluation(evaluation: pd.DataFrame) -> None:
-    html = reports.render_report(fake_result(evaluation))
+    html = render_report(fake_result(evaluation))
     assert "No evaluation: no incidents with a point on the street network" in html
     assert "PAI = share of incidents" not in html
     assert not re.search(r">\s*nan\b", html, re.IGNORECASE)
 
 
 def test_report_shows_a_dash_for_an_undefined_index() -> None:
-    html = reports.render_report(fake_result(evaluation_rows(3.0, 10.0, 6.0, math.nan)))
+    html = render_report(fake_result(evaluation_rows(3.0, 10.0, 6.0, math.nan)))
     assert "PAI = share of incidents" in html
     assert "6.00" in cells(html)
     assert "–" in cells(html)
 
 
 def test_report_note_is_swedish_in_swedish() -> None:
-    html = reports.render_report(
-        fake_result(evaluation_rows(0.0, 0.0, math.nan, math.nan), lang="sv")
-    )
+    html = render_report(fake_result(evaluation_rows(0.0, 0.0, math.nan, math.nan), lang="sv"))
     assert "Ingen utvärdering" in html
 
 
@@ -152,8 +164,40 @@ def test_report_frontier_with_a_budget_that_fits_no_camera() -> None:
             "method": ["", "milp"],
         }
     )
-    html = reports.render_report(result)
+    html = render_report(result)
     row = re.search(r'<tr><td class="num">1 000</td>(.*?)</tr>', html)
     assert row is not None
     assert re.findall(r"<td[^>]*>([^<]*)</td>", row[1]) == ["0", "–", "–", "–"]
     assert "25.0 %" in html
+
+
+def test_report_states_the_cut_date_and_the_wording() -> None:
+    result = fake_result(evaluation_rows(3.0, 10.0, 6.0, 0.5), cut_date=dt.date(2024, 7, 1))
+    html = render_report(result)
+    assert "2025-06-02" in html  # result.created, not today
+    assert "2024-07-01" in html
+    assert "<code>stop_area_borderline</code>: Gränsfall" in html
+    assert "Tillstånd krävs" in html
+
+
+def test_report_shows_the_bill_as_a_sheet() -> None:
+    result = fake_result(evaluation_rows(3.0, 10.0, 6.0, 0.5))
+    assert "Capex (SEK)" not in render_report(result)  # an empty bill: no sheet
+    result.bill = pd.DataFrame(
+        {"item": ["Kamera <bullet>"], "quantity": [2], "capex_sek": [91_000.0]}
+    )
+    html = render_report(result)
+    assert "<th>Item</th><th>Quantity</th><th>Capex (SEK)</th>" in html
+    assert "Kamera &lt;bullet&gt;" in html
+    assert "91 000" in cells(html)
+
+
+@pytest.mark.slow
+def test_the_sample_report(plan_result) -> None:
+    html = render_report(plan_result)
+    assert plan_result.created.isoformat() in html
+    for wording in plan_result.legal_wording.values():
+        assert str(html_escape(wording)) in html
+    if not plan_result.bill.empty:
+        assert "Upphandlingsunderlag" in html or "Procurement: bill of quantities" in html
+    assert render_report(plan_result) == html
