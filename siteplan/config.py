@@ -12,6 +12,7 @@ import datetime as dt
 import difflib
 import math
 import tomllib
+import zoneinfo
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from siteplan.crs import parse_crs
 from siteplan.errors import ScenarioError
 
 __all__ = [
@@ -79,23 +81,21 @@ class StudyArea(_Section):
     @classmethod
     def _name_is_not_a_path(cls, value: str) -> str:
         if set(value) == {"."}:
-            msg = f"{value!r} is not a usable name: it names a folder; use letters, e.g. 'linkoping'"
+            msg = (
+                f"{value!r} is not a usable name: it names a folder; use letters, e.g. 'linkoping'"
+            )
             raise ValueError(msg)
         return value
 
     @field_validator("crs")
     @classmethod
     def _crs_is_metric(cls, value: str) -> str:
-        from siteplan.crs import parse_crs
-
         parse_crs(value)
         return value
 
     @field_validator("timezone")
     @classmethod
     def _tz_known(cls, value: str) -> str:
-        import zoneinfo
-
         try:
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as err:
@@ -127,8 +127,10 @@ class IncidentColumns(_Section):
     @field_validator("placeholder_lonlat", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
-        if isinstance(value, list | tuple) and len(value) == 2 and all(
-            isinstance(v, int | float) for v in value
+        if (
+            isinstance(value, list | tuple)
+            and len(value) == 2
+            and all(isinstance(v, int | float) for v in value)
         ):
             return [tuple(value)]
         return value
@@ -148,6 +150,10 @@ class InputsConfig(_Section):
     exclusion: Path | None = None
 
 
+def _default_purposes() -> list[Purpose]:
+    return ["crime", "order"]
+
+
 class LegalConfig(_Section):
     """Camera-law regime and the assumptions where the statute gives no number."""
 
@@ -156,7 +162,7 @@ class LegalConfig(_Section):
     stop_area_radius_m: PositiveFloat = 25.0
     strak_max_walk_m: PositiveFloat = 400.0
     strak_policy: Literal["borderline", "exempt", "general"] = "borderline"
-    purposes: list[Purpose] = Field(default_factory=lambda: ["crime", "order"], min_length=1)
+    purposes: list[Purpose] = Field(default_factory=_default_purposes, min_length=1)
 
     @property
     def effective_regime(self) -> Regime:
@@ -195,6 +201,10 @@ def _default_severity() -> dict[str, float]:
     }
 
 
+def _default_weights() -> dict[Literal["incidents", "area_incidents", "footfall"], float]:
+    return {"incidents": 0.7, "area_incidents": 0.1, "footfall": 0.2}
+
+
 def _default_time_weights() -> list[float]:
     # Hours 0-23: nights and evenings weigh more than daytime.
     return [2.0] * 4 + [1.5] * 2 + [1.0] * 12 + [1.5] * 3 + [2.0] * 3
@@ -217,7 +227,7 @@ class ScoringConfig(_Section):
     footfall_decay_m: PositiveFloat = 150.0
     footfall_max_walk_m: PositiveFloat = 400.0
     weights: dict[Literal["incidents", "area_incidents", "footfall"], NonNegativeFloat] = Field(
-        default_factory=lambda: {"incidents": 0.7, "area_incidents": 0.1, "footfall": 0.2}
+        default_factory=_default_weights
     )
     evaluation_cut_date: dt.date | None = None
     """Incidents before this date train the score, later ones test it (default: last 25 %)."""
@@ -268,7 +278,7 @@ class CameraModel(_Section):
         return math.sqrt(r * r - dh * dh) if r > dh else 0.0
 
 
-def _default_mounts() -> dict[str, float]:
+def _default_mounts() -> dict[Mount, float]:
     return {"lamp_post": 17_500.0, "facade": 10_000.0, "new_pole": 45_000.0}
 
 
@@ -285,6 +295,10 @@ class CostsConfig(_Section):
     """kbl-2020 only: lead time and refusal risk of an IMY permit, per general site."""
 
 
+def _default_site_sources() -> list[Literal["lamps", "facades", "junctions", "stops", "spacing"]]:
+    return ["lamps", "facades", "junctions", "stops", "spacing"]
+
+
 class CoverageConfig(_Section):
     """Candidate sites, azimuths and the demand sampling."""
 
@@ -292,7 +306,7 @@ class CoverageConfig(_Section):
     azimuths_per_site: PositiveInt = 8
     corridor_spacing_m: PositiveFloat = 50.0
     site_sources: list[Literal["lamps", "facades", "junctions", "stops", "spacing"]] = Field(
-        default_factory=lambda: ["lamps", "facades", "junctions", "stops", "spacing"]
+        default_factory=_default_site_sources
     )
     facade_spacing_m: PositiveFloat = 40.0
     facade_max_distance_m: PositiveFloat = 15.0
@@ -311,8 +325,58 @@ class PlacementConfig(_Section):
     """Optimiser options."""
 
     method: Literal["auto", "milp", "greedy"] = "auto"
-    time_limit_s: PositiveFloat = 60.0
+    time_limit_s: PositiveFloat = Field(
+        default=60.0,
+        description=(
+            "Safety net on the solve's wall-clock time, in seconds. The work limits below "
+            "decide the plan; if this limit is hit first, the status says 'time_limit'."
+        ),
+    )
     mip_gap: float = Field(default=1e-3, ge=0, lt=1)
+    threads: int = Field(
+        default=1,
+        ge=1,
+        description=(
+            "Threads for the HiGHS solver. Results are reproducible for a fixed thread count."
+        ),
+    )
+    local_search_moves: int = Field(
+        default=1000,
+        ge=0,
+        description=(
+            "Work limit (0 skips the step): swap moves of the local search after the greedy."
+        ),
+    )
+    lagrangian_iterations: int = Field(
+        default=3000,
+        ge=0,
+        description=(
+            "Work limit (0 skips the step): subgradient iterations of the Lagrangian bound."
+        ),
+    )
+    lp_iterations: int = Field(
+        default=1_000_000,
+        ge=0,
+        description=(
+            "Work limit (0 skips the step): "
+            "simplex (or interior-point) iterations per LP relaxation."
+        ),
+    )
+    rins_nodes: int = Field(
+        default=2_000,
+        ge=0,
+        description=(
+            "Work limit (0 skips the step): "
+            "branch-and-bound nodes of the MILP near the LP solution."
+        ),
+    )
+    proof_nodes: int = Field(
+        default=20_000,
+        ge=0,
+        description=(
+            "Work limit (0 skips the step): branch-and-bound nodes of the MILP that closes the gap."
+        ),
+    )
     stop_area_only: bool = False
     min_cameras_per_area: dict[str, int] = Field(default_factory=dict)
     min_share_per_area: dict[str, float] = Field(default_factory=dict)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import itertools
 import math
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -12,9 +16,10 @@ import pytest
 import scipy.sparse as sp
 
 from siteplan.config import scenario_from_dict
-from siteplan.errors import InfeasibleError, InputError, NotSolvedError
+from siteplan.errors import InfeasibleError, InputError, NotSolvedError, ScenarioError
 from siteplan.placement import (
     CameraPlacement,
+    WorkLimits,
     budget_frontier,
     greedy,
     lagrangian_bound,
@@ -430,9 +435,9 @@ def test_frontier_is_non_decreasing_with_valid_bounds() -> None:
     }
 
 
-def test_auto_matches_plain_milp_on_a_larger_instance() -> None:
-    # 60 poles x 4 headings, 300 demand points: large enough for the LP, RINS and fixing steps.
-    rng = np.random.default_rng(11)
+def pole_problem(seed: int = 11) -> PlacementProblem:
+    """60 poles x 4 headings, 300 demand points: large enough for the LP, RINS and fixing."""
+    rng = np.random.default_rng(seed)
     n_poles, n_dem = 60, 300
     pole_xy, dem_xy = rng.uniform(0, 420, (n_poles, 2)), rng.uniform(0, 420, (n_dem, 2))
     d = dem_xy[None, :, :] - pole_xy[:, None, :]
@@ -444,13 +449,17 @@ def test_auto_matches_plain_milp_on_a_larger_instance() -> None:
         rows.append((diff <= 45) & (dist <= 60))
     cover = np.stack(rows, axis=1).reshape(n_poles * 4, n_dem)
     site = [f"p{i:03d}" for i in range(n_poles) for _ in range(4)]
-    problem = make_problem(
+    return make_problem(
         cover,
         site=site,
         cost=[9_000.0] * len(site),
         site_cost={f"p{i:03d}": float(rng.choice([10_000, 27_500])) for i in range(n_poles)},
         weight=list(rng.lognormal(0, 1, n_dem)),
     )
+
+
+def test_auto_matches_plain_milp_on_a_larger_instance() -> None:
+    problem = pole_problem()
     milp = CameraPlacement(budget_sek=300_000, method="milp", mip_gap=0).solve(problem)
     auto = CameraPlacement(budget_sek=300_000, mip_gap=0).solve(problem)
     assert milp.status_ == auto.status_ == "optimal"
@@ -463,17 +472,22 @@ def test_auto_matches_plain_milp_on_a_larger_instance() -> None:
 
 
 def test_from_scenario_reads_budget_and_placement() -> None:
+    base = {
+        "study_area": {"name": "t"},
+        "inputs": {"osm": "a.osm", "gtfs": "g.zip", "incidents": "i.csv"},
+        "cameras": [{"model": "m", "horizontal_px": 2560, "hfov_deg": 60, "capex_sek": 9000}],
+        "budget": {"total_sek": 750_000},
+    }
     scenario = scenario_from_dict(
         {
-            "study_area": {"name": "t"},
-            "inputs": {"osm": "a.osm", "gtfs": "g.zip", "incidents": "i.csv"},
-            "cameras": [{"model": "m", "horizontal_px": 2560, "hfov_deg": 60, "capex_sek": 9000}],
-            "budget": {"total_sek": 750_000},
+            **base,
             "placement": {
                 "method": "greedy",
                 "time_limit_s": 12,
                 "stop_area_only": True,
                 "min_cameras_per_area": {"Centrum": 2},
+                "threads": 2,
+                "proof_nodes": 77,
             },
         }
     )
@@ -483,3 +497,82 @@ def test_from_scenario_reads_budget_and_placement() -> None:
     assert plan.time_limit_s == 12
     assert plan.stop_area_only is True
     assert plan.min_cameras_per_area == {"Centrum": 2}
+    assert plan.threads == 2
+    assert plan.work_limits == WorkLimits(proof_nodes=77)
+    default = CameraPlacement.from_scenario(scenario_from_dict({**base, "placement": {}}))
+    assert default.threads == 1
+    assert default.work_limits == WorkLimits()
+    with pytest.raises(ScenarioError, match="threads"):
+        scenario_from_dict({**base, "placement": {"threads": 0}})
+
+
+# Work limits small enough to bind on `pole_problem` before any proof of optimality.
+TIGHT = WorkLimits(
+    local_search_moves=2, lagrangian_iterations=5, lp_iterations=30, rins_nodes=1, proof_nodes=0
+)
+
+
+def _answer(plan: CameraPlacement) -> tuple[object, ...]:
+    return (plan.selected_, plan.objective_, plan.bound_, plan.status_, plan.method_)
+
+
+def test_same_problem_twice_gives_the_same_plan() -> None:
+    problem = pole_problem(3)
+    first = CameraPlacement(budget_sek=150_000, mip_gap=0, work_limits=TIGHT).solve(problem)
+    again = CameraPlacement(budget_sek=150_000, mip_gap=0, work_limits=TIGHT).solve(problem)
+    assert _answer(again) == _answer(first)
+
+
+def test_work_limits_not_the_clock_decide_the_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A clock that races ahead (as on a heavily loaded machine) changes nothing as long as
+    # the safety limit is not reached: the work limits bind first.
+    problem = pole_problem(3)
+    calm = CameraPlacement(budget_sek=150_000, mip_gap=0, work_limits=TIGHT, time_limit_s=1e9)
+    calm.solve(problem)
+    fake = [0.0]
+
+    def racing() -> float:
+        fake[0] += 1_000.0
+        return fake[0]
+
+    monkeypatch.setattr(time, "perf_counter", racing)
+    busy = CameraPlacement(budget_sek=150_000, mip_gap=0, work_limits=TIGHT, time_limit_s=1e9)
+    busy.solve(problem)
+    assert _answer(busy) == _answer(calm)
+    assert calm.status_ == "heuristic"  # stopped by the work limits, not by the clock
+    # With a short safety net the same racing clock stops the solve, and the status says so.
+    capped = CameraPlacement(budget_sek=150_000, mip_gap=0, work_limits=TIGHT, time_limit_s=1)
+    capped.solve(problem)
+    assert capped.status_ == "time_limit"
+    assert capped.bound_ >= capped.objective_
+
+
+def test_frontier_is_reproducible() -> None:
+    problem = pole_problem(5)
+    budgets = [50_000, 100_000, 200_000]
+    a = budget_frontier(problem, budgets, mip_gap=0, work_limits=TIGHT, time_limit_s=1e9)
+    b = budget_frontier(problem, budgets, mip_gap=0, work_limits=TIGHT, time_limit_s=1e9)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_solve_prints_nothing(capfd: pytest.CaptureFixture[str]) -> None:
+    problem = pole_problem(7)
+    CameraPlacement(budget_sek=300_000, mip_gap=0).solve(problem)
+    CameraPlacement(budget_sek=300_000, method="milp").solve(problem)
+    lp_bound(problem, 300_000)
+    out, _ = capfd.readouterr()
+    assert out == ""
+
+
+def test_first_solve_in_a_process_prints_no_banner() -> None:
+    # HiGHS prints its banner once per process, when the first solver is built with output on.
+    here = str(Path(__file__).resolve().parent)
+    code = (
+        f"import sys; sys.path.insert(0, {here!r}); import test_placement as t; "
+        "from siteplan.placement import CameraPlacement; "
+        "CameraPlacement(budget_sek=300_000).solve(t.pole_problem(7))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    )
+    assert done.stdout == ""
