@@ -25,7 +25,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from siteplan import __version__, followup, pipeline
-from siteplan.config import Scenario, load_scenario
+from siteplan.config import Scenario, load_scenario, scenario_reference
 from siteplan.datasets import followup_paths, get_path
 from siteplan.errors import (
     CRSError,
@@ -440,6 +440,12 @@ def followup_cmd(
                 f"{irr}; OR {o.odds_ratio:.2f} ({o.ci_low:.2f}-{o.ci_high:.2f}); "
                 f"spent {e.spent_sek:,.0f} of {e.budget_sek:,.0f} SEK -> {written}"
             )
+
+
+@app.command()
+def reference() -> None:
+    """Print the reference of every scenario key (Markdown; docs/scenario.md is this text)."""
+    sys.stdout.write(scenario_reference())
 
 
 @fetch_app.command("osm")

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import json
 import math
+import re
 import tomllib
 import zoneinfo
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -27,6 +29,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.fields import FieldInfo
 
 from siteplan.crs import parse_crs
 from siteplan.errors import ScenarioError
@@ -38,6 +41,7 @@ __all__ = [
     "CorridorsConfig",
     "CostsConfig",
     "CoverageConfig",
+    "FollowupConfig",
     "IncidentColumns",
     "InputsConfig",
     "LegalConfig",
@@ -49,6 +53,7 @@ __all__ = [
     "StudyArea",
     "load_scenario",
     "scenario_from_dict",
+    "scenario_reference",
 ]
 
 #: DORI pixel densities in pixels per metre (IEC EN 62676-4:2015).
@@ -65,17 +70,22 @@ Mount = Literal["lamp_post", "facade", "new_pole"]
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
 
 class StudyArea(_Section):
     """Name, working CRS and time zone of the study."""
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$")
+    """Short name of the study, used for the default output folder (letters, digits, . _ -)."""
     title: str | None = None
+    """Title shown on the map and the reports; the name when unset."""
     crs: str = "EPSG:3006"
+    """Working CRS: any projected CRS in metres (EPSG:3006, SWEREF 99 TM, for Sweden)."""
     timezone: str = "Europe/Stockholm"
+    """IANA time zone of the incident times (Europe/Stockholm)."""
     fictional: bool = False
+    """Mark every output as fictional data (the sample town)."""
 
     @field_validator("name")
     @classmethod
@@ -108,14 +118,23 @@ class IncidentColumns(_Section):
     """How to read an incident file whose columns differ from siteplan's own schema."""
 
     id: str = "id"
+    """Column with a unique incident id."""
     time: str = "occurred_at"
+    """Column with the time of the incident."""
     time_format: str | None = None
+    """strftime format of the time column; None: ISO 8601 and common formats."""
     category: str = "category"
+    """Column with the incident category (matched against scoring.severity)."""
     lat: str | None = "lat"
+    """Column with the latitude (with lon; in coord_crs)."""
     lon: str | None = "lon"
+    """Column with the longitude (with lat; in coord_crs)."""
     x: str | None = None
+    """Column with the x coordinate (instead of lat/lon; in coord_crs)."""
     y: str | None = None
+    """Column with the y coordinate (instead of lat/lon; in coord_crs)."""
     coord_crs: str = "EPSG:4326"
+    """CRS of the coordinate columns."""
     encoding: str | None = None
     """Encoding of a CSV file, e.g. "cp1252" for a Swedish spreadsheet export; None: UTF-8."""
     area_text: list[str] | None = None
@@ -140,14 +159,23 @@ class InputsConfig(_Section):
     """Input files (relative to the scenario file) and how to read them."""
 
     osm: Path
+    """Walk network: .osm, .osm.bz2, .osm.pbf or .graphml (or road lines as GeoJSON/GeoPackage)."""
     gtfs: Path
+    """GTFS feed: a zip or a folder."""
     incidents: Path
+    """Incidents: CSV, GeoJSON, GeoPackage or Parquet."""
     areas: Path | None = None
+    """Priority areas: polygons with a name column."""
     areas_name_column: str = "name"
+    """Column of the areas file with the area name."""
     incident_columns: IncidentColumns = IncidentColumns()
+    """How to read the incident file's columns."""
     gtfs_service_date: dt.date | None = None
+    """Day whose departures count for footfall; None: a typical weekday of the feed."""
     installed_cameras: Path | None = None
+    """Cameras already installed (cameras.csv schema): kept and counted in the plan."""
     exclusion: Path | None = None
+    """Polygons where no camera may be placed."""
 
 
 def _default_purposes() -> list[Purpose]:
@@ -158,11 +186,17 @@ class LegalConfig(_Section):
     """Camera-law regime and the assumptions where the statute gives no number."""
 
     plan_date: dt.date = Field(default_factory=dt.date.today)
+    """Date of the plan; decides the camera-law regime unless legal.regime is set."""
     regime: Regime | None = None
+    """Camera-law regime to apply; None: the one in force on plan_date."""
     stop_area_radius_m: PositiveFloat = 25.0
+    """Assumed radius of a stop area around a stop (the statute gives no distance)."""
     strak_max_walk_m: PositiveFloat = 400.0
+    """Longest walk between two stops that counts as a stråk (walkway between stops)."""
     strak_policy: Literal["borderline", "exempt", "general"] = "borderline"
+    """How stråk are classed: borderline (legal review), exempt or general."""
     purposes: list[Purpose] = Field(default_factory=_default_purposes, min_length=1)
+    """Purposes of the surveillance (8 § kamerabevakningslagen)."""
 
     @property
     def effective_regime(self) -> Regime:
@@ -180,6 +214,7 @@ class CorridorsConfig(_Section):
     """How the walk network is cut into corridor segments."""
 
     max_length_m: PositiveFloat = 50.0
+    """Longest corridor segment; longer walkways are cut."""
 
 
 def _default_severity() -> dict[str, float]:
@@ -214,21 +249,31 @@ class ScoringConfig(_Section):
     """Weights and kernels of the corridor score, and the hold-out evaluation."""
 
     bandwidth_m: PositiveFloat | Literal["cv"] = 75.0
+    """Bandwidth of the incident kernel, or "cv" to choose it by cross-validation."""
     bandwidth_candidates_m: list[PositiveFloat] = Field(
         default_factory=lambda: [25.0, 50.0, 75.0, 100.0, 150.0, 200.0]
     )
+    """Bandwidths tried when bandwidth_m is "cv"."""
     raster_cell_m: PositiveFloat = 10.0
+    """Cell size of the heat raster."""
     severity: dict[str, NonNegativeFloat] = Field(default_factory=_default_severity)
+    """Weight of each incident category."""
     default_severity: NonNegativeFloat = 1.0
+    """Weight of a category not listed in severity."""
     hour_weights: list[NonNegativeFloat] = Field(
         default_factory=_default_time_weights, min_length=24, max_length=24
     )
+    """Weight of each hour of the day (24 values, hour 0 first)."""
     half_life_days: PositiveFloat | None = 365.0
+    """Recency half-life of an incident's weight; None: no decay."""
     footfall_decay_m: PositiveFloat = 150.0
+    """Distance over which a stop's footfall halves along the walk network."""
     footfall_max_walk_m: PositiveFloat = 400.0
+    """Farthest walk from a stop that gets its footfall."""
     weights: dict[Literal["incidents", "area_incidents", "footfall"], NonNegativeFloat] = Field(
         default_factory=_default_weights
     )
+    """Weights of the score components."""
     evaluation_cut_date: dt.date | None = None
     """Incidents before this date train the score, later ones test it (default: last 25 %)."""
 
@@ -245,12 +290,19 @@ class CameraModel(_Section):
     """One camera model of the catalogue."""
 
     model: str = Field(min_length=1)
+    """Name of the model (unique in the catalogue)."""
     horizontal_px: PositiveInt
+    """Horizontal resolution of the sensor."""
     hfov_deg: float = Field(gt=0, le=360)
+    """Horizontal field of view (360 for a panoramic camera)."""
     level: Literal["detect", "observe", "recognise", "identify"] = "recognise"
+    """DORI level the camera must reach (EN 62676-4); decides its range."""
     mount_height_m: float = Field(default=4.5, gt=0, le=30)
+    """Mounting height above the ground."""
     capex_sek: NonNegativeFloat
+    """Purchase and installation cost of one camera."""
     opex_sek_per_year: NonNegativeFloat = 0.0
+    """Running cost of one camera per year."""
     max_range_m: PositiveFloat | None = None
     """Optional cap on range, e.g. from lens or lighting; the DORI range applies otherwise."""
 
@@ -286,11 +338,17 @@ class CostsConfig(_Section):
     """Cost model in SEK (defaults from ../shared/DOMAIN.md §4; override with procurement data)."""
 
     mount_sek: dict[Mount, NonNegativeFloat] = Field(default_factory=_default_mounts)
+    """Cost of a mount by type (lamp_post, facade, new_pole)."""
     connectivity_sek: NonNegativeFloat = 10_000.0
+    """Cost of power and network for a new site."""
     connectivity_opex_sek_per_year: NonNegativeFloat = 0.0
+    """Running cost of a site's connection per year."""
     vms_licence_sek: NonNegativeFloat = 2_000.0
+    """Video-management licence per camera."""
     paperwork_hours: NonNegativeFloat = 16.0
+    """Hours of legal paperwork per site where the regime asks for it."""
     hourly_rate_sek: NonNegativeFloat = 750.0
+    """Hourly rate of the paperwork."""
     permit_penalty_sek: NonNegativeFloat = 15_000.0
     """kbl-2020 only: lead time and refusal risk of an IMY permit, per general site."""
 
@@ -303,28 +361,39 @@ class CoverageConfig(_Section):
     """Candidate sites, azimuths and the demand sampling."""
 
     sample_step_m: PositiveFloat = 5.0
+    """Spacing of the demand points along the corridors."""
     azimuths_per_site: PositiveInt = 8
+    """Camera directions tried per site."""
     corridor_spacing_m: PositiveFloat = 50.0
+    """Spacing of candidate sites along corridors without other sites."""
     site_sources: list[Literal["lamps", "facades", "junctions", "stops", "spacing"]] = Field(
         default_factory=_default_site_sources
     )
+    """Where candidate sites come from."""
     facade_spacing_m: PositiveFloat = 40.0
+    """Spacing of candidate sites along building facades."""
     facade_max_distance_m: PositiveFloat = 15.0
+    """Farthest a facade may be from a corridor to carry a site."""
     max_sites: PositiveInt | None = None
+    """Keep at most this many candidate sites (the best by nearby demand); None: all."""
     min_demand_weight: NonNegativeFloat = 0.0
+    """Drop demand points lighter than this."""
 
 
 class BudgetConfig(_Section):
     """Budget and the horizon over which operating costs count."""
 
     total_sek: PositiveFloat = 500_000.0
+    """Budget of the plan."""
     horizon_years: NonNegativeFloat = 1.0
+    """Years of running costs counted against the budget."""
 
 
 class PlacementConfig(_Section):
     """Optimiser options."""
 
     method: Literal["auto", "milp", "greedy"] = "auto"
+    """auto: greedy, bounds and MILP as needed; milp: exact MILP; greedy: heuristic only."""
     time_limit_s: PositiveFloat = Field(
         default=60.0,
         description=(
@@ -333,6 +402,7 @@ class PlacementConfig(_Section):
         ),
     )
     mip_gap: float = Field(default=1e-3, ge=0, lt=1)
+    """Relative optimality gap at which the solver stops."""
     threads: int = Field(
         default=1,
         ge=1,
@@ -378,47 +448,92 @@ class PlacementConfig(_Section):
         ),
     )
     stop_area_only: bool = False
+    """Only sites whose camera films a stop area (no permit or assessment)."""
     min_cameras_per_area: dict[str, int] = Field(default_factory=dict)
+    """Least number of cameras per priority area."""
     min_share_per_area: dict[str, float] = Field(default_factory=dict)
+    """Least share of each priority area's demand to cover."""
     frontier_budgets_sek: list[PositiveFloat] = Field(
         default_factory=lambda: [100_000.0 * k for k in (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20)]
     )
+    """Budgets of the budget frontier."""
     seed: int = 0
+    """Seed of the solver's and heuristics' randomness."""
 
 
 class PrivacyConfig(_Section):
     """Aggregation of personal data in shared outputs."""
 
     min_count: PositiveInt = 5
+    """k: a map cell or area shows incidents only when it holds at least this many."""
     grid_m: PositiveFloat = 100.0
+    """Cell size of the privacy grid that incidents are aggregated on."""
 
 
 class OutputConfig(_Section):
     """Language and output options."""
 
     language: Literal["sv", "en"] = "sv"
+    """Language of the outputs."""
     dir: Path | None = None
+    """Default output folder; None: maps/<study_area.name>."""
     self_contained: bool = False
+    """Inline every JavaScript/CSS asset in map.html (works offline)."""
     tiles: str = "OpenStreetMap"
     """Base map tiles for the HTML map; "none" for no base map (the fictional sample)."""
     retention_days: PositiveInt = 3
+    """Days recordings are kept (written in the paperwork)."""
+
+
+class FollowupConfig(_Section):
+    """The follow-up of installed cameras: inference, windows, money and storage sizing."""
+
+    min_treated_sites: PositiveInt = 10
+    """Fewer camera sites than this cannot show an effect either way; the report says so."""
+    placebo_draws: PositiveInt = 1999
+    bootstrap_draws: PositiveInt = 999
+    seed: int = 0
+    max_after_days: PositiveInt = 365
+    match_months: PositiveInt = 12
+    investment_budget_sek: NonNegativeFloat | None = None
+    """Budget line for investment; None: budget.total_sek less the running budget."""
+    running_budget_sek: NonNegativeFloat | None = None
+    depreciation_years: PositiveFloat = 5.0
+    planned_investment_sek: NonNegativeFloat | None = None
+    """The year's planned investment; None: the installed-cameras file's capex_sek."""
+    contract_years: PositiveFloat = 4.0
+    contract_options_sek: NonNegativeFloat = 0.0
+    direct_procurement_threshold_sek: PositiveFloat | None = None
+    threshold_year: int | None = None
+    threshold_source: str | None = None
+    frame_rate_fps: PositiveFloat = 15.0
+    codec: Literal["h264", "h265", "mjpeg"] = "h265"
+    scene_activity: Literal["low", "medium", "high"] = "medium"
+    vertical_px: PositiveInt | None = None
+    """None: each camera model's horizontal_px at 16:9."""
+    retention_days: PositiveInt | None = None
+    """None: output.retention_days."""
 
 
 class Scenario(_Section):
     """A complete, validated scenario."""
 
     study_area: StudyArea
+    """The study area."""
     inputs: InputsConfig
+    """The input files."""
     legal: LegalConfig = LegalConfig()
     corridors: CorridorsConfig = CorridorsConfig()
     scoring: ScoringConfig = ScoringConfig()
     cameras: list[CameraModel] = Field(min_length=1)
+    """The camera catalogue."""
     costs: CostsConfig = CostsConfig()
     coverage: CoverageConfig = CoverageConfig()
     budget: BudgetConfig = BudgetConfig()
     placement: PlacementConfig = PlacementConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     output: OutputConfig = OutputConfig()
+    followup: FollowupConfig = FollowupConfig()
     base_dir: Path = Path()
     """Folder the scenario's relative paths are resolved against (the scenario file's)."""
 
@@ -562,3 +677,118 @@ def load_scenario(path: str | Path, *, check_files: bool = True) -> Scenario:
             msg = f"{path}: {len(missing)} problem(s) in the scenario:\n" + "\n".join(missing)
             raise ScenarioError(msg)
     return scenario
+
+
+# ----------------------------------------------------------------------------------------------
+# The scenario reference (docs/scenario.md)
+
+_UNITS = (
+    ("_sek_per_year", "SEK per year"),
+    ("_sek", "SEK"),
+    ("_m", "metres"),
+    ("_deg", "degrees"),
+    ("_s", "seconds"),
+    ("_days", "days"),
+    ("_years", "years"),
+    ("_px", "pixels"),
+)
+
+
+def _unit(name: str) -> str:
+    return next((unit for suffix, unit in _UNITS if name.endswith(suffix)), "")
+
+
+def _type_text(annotation: Any) -> str:
+    text = repr(annotation) if not isinstance(annotation, type) else annotation.__name__
+    text = re.sub(r"typing\.|pathlib\.|datetime\.|siteplan\.config\.|<class '|'>", "", text)
+    text = re.sub(r"Annotated\[([\w.]+), [^\]]*\]", r"\1", text)
+    text = re.sub(r"Literal\[[^\]]*\]", "text", text)
+    return text.replace("NoneType", "None").replace(" | ", " or ")
+
+
+def _allowed(info: FieldInfo) -> str:
+    literals = [a for a in get_args(info.annotation) if get_origin(a) is Literal]
+    if get_origin(info.annotation) is Literal:
+        literals.append(info.annotation)
+    parts = [", ".join(f"`{v}`" for lit in literals for v in get_args(lit))]
+    for meta in info.metadata:
+        for attr, sign in (("gt", ">"), ("ge", "≥"), ("lt", "<"), ("le", "≤")):
+            if getattr(meta, attr, None) is not None:
+                parts.append(f"{sign} {getattr(meta, attr)}")
+        if getattr(meta, "min_length", None) is not None:
+            parts.append(f"at least {meta.min_length} item(s)/character(s)")
+        if getattr(meta, "pattern", None) is not None:
+            parts.append(f"matches `{meta.pattern}`")
+    return "; ".join(p for p in parts if p)
+
+
+def _default_text(info: FieldInfo) -> str:
+    if info.is_required():
+        return "required"
+    if info.default_factory == dt.date.today:
+        return "the day of the run"
+    value = info.get_default(call_default_factory=True)
+    if isinstance(value, BaseModel):
+        return "(section)"
+    text = json.dumps(value, default=str, ensure_ascii=False)
+    return f"`{text}`" if len(text) <= 60 else f"`{text[:57]}...`"
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    for arg in (annotation, *get_args(annotation)):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return None
+
+
+def _section_rows(prefix: str, model: type[BaseModel]) -> list[str]:
+    rows = []
+    for name, info in model.model_fields.items():
+        if _model_of(info.annotation) is not None:
+            continue
+        meaning = " ".join((info.description or "").split()).replace("|", "\\|")
+        allowed = "; ".join(p for p in (_type_text(info.annotation), _allowed(info)) if p)
+        rows.append(
+            f"| `{prefix}{name}` | {meaning} | {_unit(name)} | {_default_text(info)} | {allowed} |"
+        )
+    return rows
+
+
+def scenario_reference() -> str:
+    """
+    Markdown reference of every scenario key: meaning, unit, default and allowed values.
+
+    Generated from the pydantic models, so it cannot drift from what ``load_scenario`` accepts;
+    ``docs/scenario.md`` is this text (``siteplan reference > docs/scenario.md``).
+
+    Returns
+    -------
+    text
+        The Markdown page.
+    """
+    lines = [
+        "# Scenario keys",
+        "",
+        "Every key a scenario TOML file may hold, by section. Generated from siteplan's",
+        "models (`siteplan reference > docs/scenario.md`); unknown keys are errors.",
+        "Paths are relative to the scenario file.",
+    ]
+    sections: list[tuple[str, str, type[BaseModel]]] = [("", "Top level", Scenario)]
+    for name, info in Scenario.model_fields.items():
+        sub = _model_of(info.annotation)
+        if sub is not None:
+            many = get_origin(info.annotation) is list
+            sections.append((name, f"[[{name}]]" if many else f"[{name}]", sub))
+            for inner, inner_info in sub.model_fields.items():
+                deeper = _model_of(inner_info.annotation)
+                if deeper is not None:
+                    sections.append((f"{name}.{inner}", f"[{name}.{inner}]", deeper))
+    for key, title, model in sections:
+        rows = _section_rows("" if not key else f"{key}.", model)
+        if not rows:
+            continue
+        doc = " ".join((model.__doc__ or "").split())
+        lines += ["", f"## `{title}`" if key else "## Top level", "", doc, ""]
+        lines += ["| key | meaning | unit | default | allowed |", "|---|---|---|---|---|"]
+        lines += rows
+    return "\n".join(lines) + "\n"

@@ -389,8 +389,10 @@ def _frontier(
     front = placement.budget_frontier(
         problem,
         scenario.placement.frontier_budgets_sek,
-        time_limit_s=min(20.0, scenario.placement.time_limit_s),
+        time_limit_s=scenario.placement.time_limit_s,
         stop_area_only=scenario.placement.stop_area_only,
+        seed=scenario.placement.seed,
+        threads=scenario.placement.threads,
     )
     return _with_plan(front, plan, scenario.budget.total_sek, problem)
 
@@ -686,7 +688,6 @@ def summarise(
             "objective": float(plan.objective_),
             "bound": float(plan.bound_),
             "gap": float(plan.gap_),
-            "seconds": float(plan.seconds_),
         },
         "greedy_objective": float(plan.greedy_objective_),
         "evaluation": evaluation.table.to_dict(orient="records"),

@@ -18,6 +18,17 @@ SAMPLE = ROOT / "siteplan" / "datasets" / "sample"
 SHARED = ROOT.parent / "shared" / "data" / "linkoping"
 
 
+#: Fixtures that plan the sample town end to end: every test using one is slow.
+SLOW_FIXTURES = frozenset({"plan_result", "make_plan_result", "demo_out"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests that need a whole planned sample as slow (``pytest -m "not slow"``)."""
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def sample_dir() -> Path:
     return SAMPLE

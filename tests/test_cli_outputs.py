@@ -35,7 +35,8 @@ def test_out_is_the_scenario_folder(scenario_dir: Path):
         app, ["plan", str(scenario_dir / "scenario.toml"), "--out", str(scenario_dir)]
     )
     assert res.exit_code == 2, res.output
-    assert "did not write" in res.output and "--force" in res.output
+    assert "did not write" in res.output
+    assert "--force" in res.output
     assert _snapshot(scenario_dir) == before
 
 

@@ -95,10 +95,20 @@ def result(scenario) -> fu.FollowupResult:
 
 def test_followup_on_corridors(result):
     assert result.installation.n_installed == 2
+    # Each site has its own windows from its own installation day (issue 14): the after
+    # window no longer waits for the last installation; `windows` is their envelope.
     assert result.windows.to_dict() == {
-        "after": {"start": "2025-02-17", "end": "2025-08-31"},
-        "before": {"start": "2024-02-17", "end": "2024-08-31"},
+        "after": {"start": "2025-02-04", "end": "2025-08-31"},
+        "before": {"start": "2024-02-04", "end": "2024-08-31"},
     }
+    by_site = {s.site_id: s for s in result.sites.sites}
+    assert by_site["s1"].after.to_dict() == {"start": "2025-02-04", "end": "2025-08-31"}
+    assert by_site["s1"].before.to_dict() == {"start": "2024-02-04", "end": "2024-08-31"}
+    assert by_site["s2"].after.to_dict() == {"start": "2025-02-18", "end": "2025-08-31"}
+    # Controls are matched on a window strictly before every before window.
+    assert result.sites.matching_window.end < by_site["s1"].before.start
+    # Two camera sites: far below the default 10, so the data cannot show an effect.
+    assert not result.sites.conclusive
     units = result.units
     assert units.n_treated > 0
     assert units.n_control == 3 * units.n_treated
@@ -123,7 +133,7 @@ def test_followup_json_keys_and_counts_only(result):
     data = json.loads(result.to_json())
     assert set(data) == {
         "meta", "installation", "windows", "panel", "units", "counts", "incidents",
-        "odds_ratio", "did", "displacement", "economics", "monthly", "notes",
+        "odds_ratio", "did", "displacement", "economics", "monthly", "notes", "sites", "effect",
     }  # fmt: skip
     assert data["odds_ratio"]["odds_ratio"] == pytest.approx(result.odds_ratio.odds_ratio)
     assert data["did"]["estimable"] is isinstance(result.did, fu.DidResult)

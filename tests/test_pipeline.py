@@ -64,6 +64,27 @@ def summary(demo_out: Path) -> dict:
     return json.loads((demo_out / "summary.json").read_text("utf-8"))
 
 
+@pytest.mark.slow
+def test_same_scenario_gives_the_same_outputs(demo_out: Path, tmp_path: Path) -> None:
+    """Two runs of the sample write identical plans (the solver stops on work limits)."""
+    again = tmp_path / "again"
+    res = runner.invoke(app, ["demo", "--out", str(again)])
+    assert res.exit_code == 0, res.output
+    for name in ("cameras.csv", "register.csv", "procurement.csv", "map.html"):
+        assert (again / name).read_bytes() == (demo_out / name).read_bytes(), name
+    first, second = (json.loads((d / "summary.json").read_text("utf-8")) for d in (demo_out, again))
+    for s in (first, second):
+        s.pop("created", None)
+    assert first == second
+    layers = [name for name, _ in pyogrio.list_layers(demo_out / "plan.gpkg")]
+    assert layers == [name for name, _ in pyogrio.list_layers(again / "plan.gpkg")]
+    for layer in layers:
+        a = gpd.read_file(demo_out / "plan.gpkg", layer=layer)
+        b = gpd.read_file(again / "plan.gpkg", layer=layer)
+        pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
+        assert a.geometry.to_wkb().equals(b.geometry.to_wkb()), layer
+
+
 def test_demo_writes_every_output(demo_out: Path) -> None:
     for name in OUTPUTS:
         assert (demo_out / name).is_file(), name
@@ -154,7 +175,9 @@ def test_heat_raster_is_georeferenced(demo_out: Path) -> None:
 def test_shared_outputs_hold_no_single_incident(demo_out: Path) -> None:
     from scipy.spatial import cKDTree
 
-    incidents = pd.read_csv(Path(__file__).resolve().parents[1] / "siteplan/datasets/sample/incidents.csv")
+    incidents = pd.read_csv(
+        Path(__file__).resolve().parents[1] / "siteplan/datasets/sample/incidents.csv"
+    )
     html = (demo_out / "map.html").read_text("utf-8") + (demo_out / "report.html").read_text(
         "utf-8"
     )
@@ -198,7 +221,9 @@ def test_validate_accepts_the_sample() -> None:
 
 
 def test_bad_scenario_lists_every_problem_with_exit_code_2(tmp_path: Path) -> None:
-    sample = (Path(__file__).resolve().parents[1] / "siteplan/datasets/sample/scenario.toml").read_text("utf-8")
+    sample = (
+        Path(__file__).resolve().parents[1] / "siteplan/datasets/sample/scenario.toml"
+    ).read_text("utf-8")
     text = sample.replace('crs = "EPSG:3006"', 'crs = "EPSG:4326"', 1)
     text = re.sub(r"total_sek = [0-9_]+", "total_sek = -5", text)
     text = text.replace("[legal]", "[legal]\nstop_area_radius = 30", 1)
@@ -217,7 +242,9 @@ def test_bad_scenario_lists_every_problem_with_exit_code_2(tmp_path: Path) -> No
 
 
 def test_missing_input_file_gives_exit_code_2(tmp_path: Path) -> None:
-    sample = (Path(__file__).resolve().parents[1] / "siteplan/datasets/sample/scenario.toml").read_text("utf-8")
+    sample = (
+        Path(__file__).resolve().parents[1] / "siteplan/datasets/sample/scenario.toml"
+    ).read_text("utf-8")
     path = tmp_path / "scenario.toml"  # relative input paths now point into tmp_path
     path.write_text(sample, encoding="utf-8")
     res = runner.invoke(app, ["plan", str(path), "--out", str(tmp_path / "out")])
@@ -257,9 +284,10 @@ def test_evaluation_is_skipped_when_the_incidents_share_one_time() -> None:
     inputs = pipeline.PlanInputs(osm=None, transit=transit, incidents=incidents, areas=None)
     # One incident: no period before the default cut to train on; the plan goes on without it.
     with pytest.warns(InputWarning, match="skipped the hold-out evaluation"):
-        table = pipeline._evaluation(scenario_from_dict(data), corr, inputs, None)
-    assert table.empty
-    assert "pai" in table.columns
+        evaluation = pipeline._evaluation(scenario_from_dict(data), corr, inputs, None)
+    assert evaluation.table.empty
+    assert "pai" in evaluation.table.columns
+    assert evaluation.cut_date is None
     # A cut date the user chose outside the data stays an error they can fix.
     data["scoring"] = {"evaluation_cut_date": "2020-01-01"}
     with pytest.raises(InputError, match="evaluation_cut_date"):

@@ -329,25 +329,70 @@ def test_footfall_uses_network_distance_when_given_a_graph():
 # ---------------------------------------------------------------- score and rankings
 
 
-def test_score_columns_ranges_and_ranks(town):
+def test_score_columns_units_relative_components_and_ranks(town):
     corridors, incidents, stops = town
-    scored = scoring.score_corridors(corridors, incidents, stops, config=ScoringConfig())
-    for col in ("comp_incidents", "comp_area_incidents", "comp_footfall", "score"):
-        assert scored[col].between(0, 1).all(), col
-        assert scored[col].max() > 0, col
+    config = ScoringConfig()
+    scored = scoring.score_corridors(corridors, incidents, stops, config=config)
+    lengths = scored["length_m"].to_numpy()
+    # Components are each raw column over its length-weighted network mean: no upper bound.
+    for comp, raw in (
+        ("comp_incidents", "incident_rate"),
+        ("comp_area_incidents", "area_incidents"),
+        ("comp_footfall", "footfall_dph"),
+    ):
+        assert (scored[comp] >= 0).all(), comp
+        assert np.average(scored[comp], weights=lengths) == pytest.approx(1.0), comp
+        mean = np.average(scored[raw], weights=lengths)
+        np.testing.assert_allclose(scored[comp], scored[raw] / mean)
+    assert scored["comp_incidents"].max() > 1.5  # hotspots stand well above the mean
+    w = config.weights
+    expected = (
+        w["incidents"] * scored["comp_incidents"]
+        + w["area_incidents"] * scored["comp_area_incidents"]
+        + w["footfall"] * scored["comp_footfall"]
+    ) / sum(w.values())
+    np.testing.assert_allclose(scored["priority"], expected)
+    assert (scored["score"] == scored["priority"]).all()
+    # Risk = point rate + area rate, per metre and year, inside its interval.
+    np.testing.assert_allclose(
+        scored["risk_per_m_year"], scored["incident_rate"] + scored["area_incidents"]
+    )
+    assert (scored["risk_low_per_m_year"] <= scored["risk_per_m_year"] + 1e-12).all()
+    assert (scored["risk_high_per_m_year"] >= scored["risk_per_m_year"] - 1e-12).all()
+    assert (scored["exposure_dph"] == scored["footfall_dph"]).all()
     assert sorted(scored["rank"]) == list(range(1, len(scored) + 1))
     assert scored.loc[scored["rank"] == 1, "score"].item() == scored["score"].max()
     assert scored.sort_values("rank")["score"].is_monotonic_decreasing
+    assert scored["priority_pct"].between(0, 1).all()
+    assert scored.loc[scored["rank"] == 1, "priority_pct"].item() == 1.0
     assert scored.attrs == {}  # nothing travels in attrs
     assert scored.index.equals(corridors.index)
     # Area-level rows land only in City; footfall is highest by stop s1 at (250, 260).
     assert (scored.loc[scored["area"].isna(), "area_incidents"] == 0).all()
     busiest = scored.geometry[scored["footfall_dph"].idxmax()]
     assert busiest.distance(Point(X0 + 250, Y0 + 260)) < 1
-    # The top 1 % lies by a hotspot (KDE drives the score).
-    top = scored.nsmallest(len(scored) // 100, "rank").geometry.centroid
+    # The top 1 % by risk lies by a hotspot.
+    top = scored.nsmallest(len(scored) // 100, "risk_rank").geometry.centroid
     hot = [Point(X0 + 250, Y0 + 250), Point(X0 + 700, Y0 + 600), Point(X0 + 400, Y0 + 850)]
     assert all(min(p.distance(h) for h in hot) < 150 for p in top)
+
+
+def test_no_score_column_saturates_rates_that_differ_get_different_values():
+    # Three hotspots on separate streets, with 10, 20 and 30 incidents a year: the old
+    # 0-1 scaling capped all three at 1; risk, priority and the components must not.
+    segs = {f"s{k}": ((0, 200.0 * k), (50, 200.0 * k)) for k in range(30)}
+    corr = corridors_from(segs)
+    rows = []
+    for k, n_per_year in ((0, 10), (10, 20), (20, 30)):
+        for j in range(2 * n_per_year):
+            day = pd.Timestamp("2023-01-01") + pd.Timedelta(days=int(j * 365 / n_per_year))
+            rows.append((f"i{k}-{j}", day.strftime("%Y-%m-%d 12:00"), "Hot", None, (25, 200.0 * k)))
+    config = ScoringConfig(hour_weights=[1.0] * 24, half_life_days=None)
+    scored = scoring.score_corridors(corr, incidents_from(rows), no_stops(), config=config)
+    for col in ("risk_per_m_year", "incident_rate", "priority", "score", "comp_incidents"):
+        values = scored.loc[["s0", "s10", "s20"], col].to_numpy()
+        assert values[0] < values[1] < values[2], col
+    assert list(scored.loc[["s20", "s10", "s0"], "rank"]) == [1, 2, 3]
 
 
 def test_score_ties_break_by_corridor_id_and_count_within_25m():
@@ -371,14 +416,16 @@ def test_score_with_cross_validated_bandwidth(town):
     cands = [25.0, 50.0, 100.0, 400.0]
     config = ScoringConfig(bandwidth_m="cv", bandwidth_candidates_m=cands)
     fit = scoring.fit_scores(corridors, incidents, stops, config=config)
-    assert fit.bandwidth_m in cands[:3]  # hotspots of sd 40 m: not the widest
-    weights = scoring.incident_weights(incidents, config=config)
-    assert scoring.bandwidth_for(incidents, config=config, weights=weights) == fit.bandwidth_m
-    # The chosen bandwidth passed explicitly gives the same scores without a search.
-    scored = scoring.score_corridors(
-        corridors, incidents, stops, config=config, bandwidth_m=fit.bandwidth_m
-    )
-    pd.testing.assert_frame_equal(scored, fit.corridors)
+    assert fit.bandwidth_m in cands
+    assert fit.selection is not None
+    assert fit.model == fit.selection.model
+    scores = fit.selection.scores
+    assert set(scores.loc[scores["kind"] == "kde", "bandwidth_m"]) == set(cands)
+    assert set(scores["kind"]) == {"blend", "kde", "last_period_counts"}
+    # The selection (or the chosen model) passed explicitly gives the same scores.
+    for model in (fit.selection, fit.model):
+        scored = scoring.score_corridors(corridors, incidents, stops, config=config, model=model)
+        pd.testing.assert_frame_equal(scored, fit.corridors)
 
 
 def test_bandwidth_is_explicit_and_fit_scores_reports_it(town):
@@ -387,14 +434,23 @@ def test_bandwidth_is_explicit_and_fit_scores_reports_it(town):
     assert scoring.bandwidth_for(incidents, config=config) == 75.0
     fit = scoring.fit_scores(corridors, incidents, stops, config=config)
     assert isinstance(fit, scoring.ScoreFit)
-    assert fit.bandwidth_m == 75.0
-    assert 1.0 <= fit.prior_strength_m <= 10_000.0
+    assert fit.bandwidth_m == 75.0  # a fixed scenario bandwidth fixes the search's
+    if fit.model.kind == "blend":
+        assert 1.0 <= fit.prior_strength_m <= 4 * 10_000.0
+    else:
+        assert math.isnan(fit.prior_strength_m)
     pd.testing.assert_frame_equal(
         fit.corridors, scoring.score_corridors(corridors, incidents, stops, config=config)
     )
     wide = scoring.fit_scores(corridors, incidents, stops, config=config, bandwidth_m=200.0)
     assert wide.bandwidth_m == 200.0
-    assert not np.allclose(wide.corridors["kde_intensity"], fit.corridors["kde_intensity"])
+    blend = scoring.ModelSpec("blend", 75.0, 365.0, 1.0, 0.0)
+    narrow = scoring.fit_scores(corridors, incidents, stops, config=config, model=blend)
+    wider = scoring.fit_scores(
+        corridors, incidents, stops, config=config, model=scoring.ModelSpec(bandwidth_m=200.0)
+    )
+    assert not np.allclose(wider.corridors["kde_intensity"], narrow.corridors["kde_intensity"])
+    assert 1.0 <= narrow.prior_strength_m <= 10_000.0
     with pytest.raises(InputError, match="bandwidth_m"):
         scoring.score_corridors(corridors, incidents, stops, config=config, bandwidth_m=0.0)
 
@@ -494,48 +550,56 @@ def test_pai_and_pei_on_a_five_segment_hand_example():
         scoring.pai(chosen, counts[:4], lengths)
 
 
-def test_evaluate_reports_every_method_and_share(town):
+def test_evaluate_reports_every_method_and_share_over_rolling_folds(town):
     corridors, incidents, stops = town
     evaluation = scoring.evaluate(corridors, incidents, stops, config=ScoringConfig())
     assert isinstance(evaluation, scoring.Evaluation)
-    table = evaluation.table
+    table, folds = evaluation.table, evaluation.folds
     assert table.attrs == {}  # nothing travels in attrs
     shares = [0.01, 0.05, 0.10, 0.20]
-    assert list(table.columns) == [
-        "method",
-        "share",
-        "length_share",
-        "n_test",
-        "N_test",
-        "pai",
-        "pei",
-    ]
-    for method in ("score", "last_period_counts", "uniform"):
+    assert list(table.columns) == list(scoring.EVALUATION_COLUMNS)
+    assert list(folds.columns) == list(scoring.FOLD_COLUMNS)
+    assert list(table["method"].unique()) == list(scoring.METHODS)
+    for method in scoring.METHODS:
         assert list(table.loc[table["method"] == method, "share"]) == shares
+    # Several folds, each a later cut; the table holds their mean and spread.
+    n_folds = folds["fold"].nunique()
+    assert n_folds >= 2
+    assert (table["n_folds"] == n_folds).all()
+    assert list(folds.groupby("fold")["cut_date"].first()) == sorted(folds["cut_date"].unique())
+    model5 = folds[(folds["method"] == "model") & (folds["share"] == 0.05)]
+    row = table[(table["method"] == "model") & (table["share"] == 0.05)].iloc[0]
+    assert row["pai"] == pytest.approx(model5["pai"].mean())
+    assert row["pai_sd"] == pytest.approx(model5["pai"].std(ddof=1))
+    assert row["pai_min"] <= row["pai"] <= row["pai_max"]
     uniform = table[table["method"] == "uniform"]
     assert (uniform["pai"] == 1.0).all()
+    assert (uniform["rri"] == 1.0).all()
     assert uniform["length_share"].tolist() == shares
-    ranked = table[table["method"] != "uniform"]
+    ranked = folds[folds["method"] != "uniform"]
     # The last segment may overshoot the share, by less than one segment (50 m of 42 km).
     assert (ranked["length_share"] >= ranked["share"]).all()
     assert (
         ranked["length_share"] - ranked["share"] < 50 / corridors["length_m"].sum() + 1e-12
     ).all()
-    assert table["pei"].between(0, 1).all()
-    assert (table["N_test"] == table["N_test"].iloc[0]).all()
-    # Hotspots persist across periods, so the score finds them.
-    score = table[table["method"] == "score"].set_index("share")
-    assert score.loc[0.10, "pai"] > 2.0
-    # Default cut: the day at 75 % of the span (2023-01-01 .. 2024-12-31) -> 2024-07-01/02.
+    assert folds["pei"].between(0, 1).all()
+    assert (folds["rri"].dropna() >= 0).all()
+    # Hotspots persist across periods, so the model finds them.
+    model = table[table["method"] == "model"].set_index("share")
+    assert model.loc[0.10, "pai"] > 2.0
+    # Fold 0 uses the stated default; later folds a model chosen on earlier folds only.
+    default = scoring.selection.default_model(ScoringConfig()).label
+    assert model5.iloc[0]["model"] == default
+    # The last cut: one horizon before the last incident; n_train counts the rows before it.
     span = incidents["occurred_at"]
-    cut = (span.min() + 0.75 * (span.max() - span.min())).date()
-    assert evaluation.cut_date == cut
+    cut = evaluation.cut_date
+    assert cut == max(folds["cut_date"])
     assert evaluation.n_train == int((span < pd.Timestamp(cut, tz=TZ)).sum())
     assert evaluation.n_test_unsnapped >= 0
-    # The score was fitted on the training period with the scenario's bandwidth.
-    assert evaluation.bandwidth_m == 75.0
-    assert 1.0 <= evaluation.prior_strength_m <= 10_000.0
-    assert list(table.columns) == list(scoring.EVALUATION_COLUMNS)
+    assert evaluation.horizon_days == pytest.approx((span.max() - span.min()).days / 6, abs=1)
+    assert evaluation.bandwidth_m == 75.0  # the scenario's fixed bandwidth
+    assert evaluation.selection is not None
+    assert evaluation.selection.cut_dates == tuple(sorted(folds["cut_date"].unique()))
     with pytest.raises(AttributeError):
         evaluation.cut_date = None  # type: ignore[misc]  # frozen
 
@@ -544,7 +608,9 @@ def test_empty_evaluation_has_the_columns_and_no_cut_date():
     empty = scoring.Evaluation.empty()
     assert empty.table.empty
     assert list(empty.table.columns) == list(scoring.EVALUATION_COLUMNS)
+    assert list(empty.folds.columns) == list(scoring.FOLD_COLUMNS)
     assert empty.cut_date is None
+    assert empty.selection is None
     assert math.isnan(empty.bandwidth_m)
     assert math.isnan(empty.prior_strength_m)
 
@@ -560,7 +626,10 @@ def test_evaluate_explicit_cut_date_and_empty_period(town):
         shares=(0.1,),
     )
     assert evaluation.cut_date == dt.date(2024, 1, 1)
-    assert len(evaluation.table) == 3
+    # One year of test after the cut; a single fold fits before it: the stated default.
+    assert len(evaluation.table) == len(scoring.METHODS)
+    assert evaluation.selection is not None
+    assert "need 2" in (evaluation.selection.fallback_reason or "")
     with pytest.raises(InputError, match="leaves 0 training"):
         scoring.evaluate(
             corridors, incidents, stops, config=ScoringConfig(), cut_date=dt.date(2020, 1, 1)

@@ -116,3 +116,17 @@ def test_architecture_page_matches_the_package_tree():
                 assert module.name in documented or module.stem in {
                     n.removesuffix(".py") for n in documented
                 }, f"docs/architecture.md does not name {module.relative_to(PACKAGE)}"
+
+
+def test_scenario_reference_is_current_and_complete():
+    from siteplan.config import scenario_reference
+
+    text = scenario_reference()
+    assert (ROOT / "docs" / "scenario.md").read_text("utf-8") == text, (
+        "docs/scenario.md is stale: run `siteplan reference > docs/scenario.md`"
+    )
+    rows = [line for line in text.splitlines() if line.startswith("| `")]
+    undocumented = [row.split("|")[1].strip() for row in rows if not row.split("|")[2].strip()]
+    assert not undocumented, f"scenario keys without a description: {undocumented}"
+    for key in ("placement.threads", "privacy.min_count", "legal.stop_area_radius_m"):
+        assert f"| `{key}` |" in text

@@ -1726,7 +1726,8 @@ hourly_rate_sek = 750
 
 [placement]
 method = "auto"
-time_limit_s = 60
+time_limit_s = 900              # a safety net only: work limits decide the plan
+threads = 2                     # the plan is reproducible for a fixed thread count
 seed = 0
 
 [output]
