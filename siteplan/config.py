@@ -16,7 +16,7 @@ import re
 import tomllib
 import zoneinfo
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin, overload
 
 from pydantic import (
     BaseModel,
@@ -335,7 +335,7 @@ def _default_mounts() -> dict[Mount, float]:
 
 
 class CostsConfig(_Section):
-    """Cost model in SEK (defaults from ../shared/DOMAIN.md §4; override with procurement data)."""
+    """Cost model in SEK (typical Swedish municipal prices; override with procurement data)."""
 
     mount_sek: dict[Mount, NonNegativeFloat] = Field(default_factory=_default_mounts)
     """Cost of a mount by type (lamp_post, facade, new_pole)."""
@@ -545,6 +545,12 @@ class Scenario(_Section):
             msg = f"camera model names must be unique; repeated: {dupes}"
             raise ValueError(msg)
         return self
+
+    @overload
+    def path(self, value: Path) -> Path: ...
+
+    @overload
+    def path(self, value: None) -> None: ...
 
     def path(self, value: Path | None) -> Path | None:
         """Resolve an input path against the scenario's folder."""

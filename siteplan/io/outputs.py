@@ -113,7 +113,8 @@ def _relative_files(folder: Path) -> list[str]:
 def _survey(out_dir: Path) -> _Existing:
     """Split an existing folder's files into siteplan's unchanged ones and the rest."""
     manifest = read_manifest(out_dir)
-    owned, foreign = [], []
+    owned: list[str] = []
+    foreign: list[str] = []
     for rel in _relative_files(out_dir):
         path = out_dir / rel
         mine = rel in manifest and not path.is_symlink() and _sha256(path) == manifest[rel]
@@ -189,7 +190,7 @@ def check_out_dir(out_dir: str | os.PathLike[str], *, force: bool = False) -> Pa
 
 
 def _make_temp(out_dir: Path) -> Path:
-    """A new hidden sibling folder with the default permissions (mkdir honours the umask)."""
+    """A new hidden sibling folder, created with the same permissions as any new folder."""
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         tmp = out_dir.with_name(
