@@ -1,4 +1,4 @@
-"""Small static charts as PNG data URIs, drawn with matplotlib's object API (no global plotting state)."""
+"""Small static charts as PNG data URIs, drawn with matplotlib's object API (no global state)."""
 
 from __future__ import annotations
 
