@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import types
+from collections.abc import Callable
 
 import geopandas as gpd
 import pandas as pd
@@ -14,6 +14,7 @@ from shapely.geometry import LineString, Point, box
 from siteplan import paperwork, privacy
 from siteplan.config import scenario_from_dict
 from siteplan.errors import InputError
+from siteplan.pipeline import PlanResult
 from siteplan.render import paperwork as render
 from siteplan.render.paperwork import paperwork_files
 
@@ -140,6 +141,7 @@ def corridors(name: str | None = "Drottninggatan") -> gpd.GeoDataFrame:
 
 
 def fake_result(
+    make: Callable[..., PlanResult],
     regime: str,
     lang: str,
     *,
@@ -148,8 +150,8 @@ def fake_result(
     buildings: gpd.GeoDataFrame,
     stop_name: str = "Trädgårdstorget",
     street: str | None = "Drottninggatan",
-):
-    """What pipeline.run computes for the paperwork, on the fields the renderer reads."""
+) -> PlanResult:
+    """A real PlanResult whose paperwork parts are computed as pipeline.run computes them."""
     sc = scenario(regime, lang)
     feet = footprints(cams)
     masking = privacy.masking_polygons(feet, buildings)
@@ -171,7 +173,7 @@ def fake_result(
         corridors=corridors(street),
         masking=masking,
     )
-    return types.SimpleNamespace(scenario=sc, site_packs=packs, register=register, masking=masking)
+    return make(scenario=sc, regime=regime, site_packs=packs, register=register, masking=masking)
 
 
 def write(files: dict[str, str | bytes], folder) -> None:
@@ -434,9 +436,14 @@ def test_register_row_per_camera(buildings):
 # --- site packs of a plan -----------------------------------------------------------------------
 
 
-def test_site_packs_one_per_site_in_site_order(incidents, buildings):
+def test_site_packs_one_per_site_in_site_order(incidents, buildings, make_plan_result):
     res = fake_result(
-        "kbl-2025", "sv", cams=cameras(extra_at_s1=True), incidents=incidents, buildings=buildings
+        make_plan_result,
+        "kbl-2025",
+        "sv",
+        cams=cameras(extra_at_s1=True),
+        incidents=incidents,
+        buildings=buildings,
     )
     assert [p.site_id for p in res.site_packs] == ["s1", "s2"]
     assert [[c.camera_id for c in p.cameras] for p in res.site_packs] == [
@@ -460,8 +467,10 @@ def test_site_packs_one_per_site_in_site_order(incidents, buildings):
 # --- rendering: files, escaping -----------------------------------------------------------------
 
 
-def test_paperwork_files_and_register(tmp_path, incidents, buildings):
-    res = fake_result("kbl-2025", "sv", cams=cameras(), incidents=incidents, buildings=buildings)
+def test_paperwork_files_and_register(tmp_path, incidents, buildings, make_plan_result):
+    res = fake_result(
+        make_plan_result, "kbl-2025", "sv", cams=cameras(), incidents=incidents, buildings=buildings
+    )
     assert list(res.masking["camera_id"]) == ["cam-001"]
     files = paperwork_files(res)
     assert sorted(files) == [
@@ -489,9 +498,11 @@ def test_paperwork_files_and_register(tmp_path, incidents, buildings):
     assert "s1.png" in (tmp_path / "paperwork" / "s1.md").read_text("utf-8")
 
 
-def test_paperwork_files_english_names_and_no_masking(incidents, buildings):
+def test_paperwork_files_english_names_and_no_masking(incidents, buildings, make_plan_result):
     shops = buildings.assign(residential=False)
-    res = fake_result("kbl-2020", "en", cams=cameras(), incidents=incidents, buildings=shops)
+    res = fake_result(
+        make_plan_result, "kbl-2020", "en", cams=cameras(), incidents=incidents, buildings=shops
+    )
     assert res.masking.empty
     files = paperwork_files(res)
     assert "paperwork/combined.md" in files
@@ -503,10 +514,11 @@ def test_paperwork_files_english_names_and_no_masking(incidents, buildings):
     assert "Tillstånd från Integritetsskyddsmyndigheten" in md  # statute stays Swedish
 
 
-def test_html_and_markdown_escape_malicious_names(incidents, buildings):
+def test_html_and_markdown_escape_malicious_names(incidents, buildings, make_plan_result):
     evil = "<script>alert('x')</script>"
     bad_incidents = incidents.assign(category=["<img src=x onerror=alert(1)>", "Rån", "Rån", "S"])
     res = fake_result(
+        make_plan_result,
         "kbl-2025",
         "sv",
         cams=cameras(),
@@ -531,8 +543,11 @@ def test_html_and_markdown_escape_malicious_names(incidents, buildings):
     assert "&lt;script&gt;" in files["paperwork/s2.md"]
 
 
-def test_register_csv_neutralises_formulas_and_keeps_numbers(tmp_path, incidents, buildings):
+def test_register_csv_neutralises_formulas_and_keeps_numbers(
+    tmp_path, incidents, buildings, make_plan_result
+):
     res = fake_result(
+        make_plan_result,
         "kbl-2025",
         "sv",
         cams=cameras().assign(site_id=["=HYPERLINK(1)", "s2"]),
@@ -564,9 +579,14 @@ def test_pack_map_png_shows_recorded_area(incidents, buildings):
     assert render.pack_map_png(empty) is None
 
 
-def test_paperwork_files_without_cameras(tmp_path, incidents, buildings):
+def test_paperwork_files_without_cameras(tmp_path, incidents, buildings, make_plan_result):
     res = fake_result(
-        "kbl-2025", "sv", cams=cameras().iloc[:0], incidents=incidents, buildings=buildings
+        make_plan_result,
+        "kbl-2025",
+        "sv",
+        cams=cameras().iloc[:0],
+        incidents=incidents,
+        buildings=buildings,
     )
     assert res.masking.empty
     files = paperwork_files(res)

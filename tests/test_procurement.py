@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import types
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -14,6 +14,7 @@ from shapely.geometry import Point
 from siteplan import procurement
 from siteplan.config import scenario_from_dict
 from siteplan.errors import InputError
+from siteplan.pipeline import PlanResult
 from siteplan.render.procurement import procurement_files
 
 CRS = "EPSG:3006"
@@ -230,19 +231,19 @@ def test_bill_with_phases_has_phase_totals(plan):
         procurement.bill_of_quantities(plan, scenario=scenario(), phase_of=phase.iloc[:5])
 
 
-def _bill_csv(bill: pd.DataFrame, folder: Path) -> pd.DataFrame:
-    files = procurement_files(types.SimpleNamespace(bill=bill))
+def _bill_csv(bill: pd.DataFrame, folder: Path, make: Callable[..., PlanResult]) -> pd.DataFrame:
+    files = procurement_files(make(bill=bill))
     assert list(files) == ["procurement.csv"]
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "procurement.csv").write_text(files["procurement.csv"], encoding="utf-8")
     return pd.read_csv(folder / "procurement.csv")
 
 
-def test_procurement_csv(tmp_path: Path, plan):
+def test_procurement_csv(tmp_path: Path, plan, make_plan_result):
     sc = scenario(lang="en")
     phase = procurement.phase_plan(plan, strategy="stop-areas-first")
     bill = procurement.bill_of_quantities(plan, scenario=sc, phase_of=phase)
-    back = _bill_csv(bill, tmp_path)
+    back = _bill_csv(bill, tmp_path, make_plan_result)
     assert len(back) == len(bill)
     assert back["description"].iloc[-1] == "Grand total"
     assert back["capex_sek"].iloc[-1] == pytest.approx(plan["capex_sek"].sum())
@@ -250,13 +251,15 @@ def test_procurement_csv(tmp_path: Path, plan):
     assert (one["item"] == "total").sum() == 1  # one phase: only the grand total
 
 
-def test_procurement_csv_neutralises_formulas_and_keeps_numbers(tmp_path: Path, plan):
+def test_procurement_csv_neutralises_formulas_and_keeps_numbers(
+    tmp_path: Path, plan, make_plan_result
+):
     evil = plan.assign(area='=HYPERLINK("http://x")')
     bill = procurement.bill_of_quantities(evil, scenario=scenario())
-    text = procurement_files(types.SimpleNamespace(bill=bill))["procurement.csv"]
+    text = procurement_files(make_plan_result(bill=bill))["procurement.csv"]
     assert "\n=" not in text
     assert ",=" not in text
-    back = _bill_csv(bill, tmp_path)
+    back = _bill_csv(bill, tmp_path, make_plan_result)
     assert back["area"].iloc[0] == '\'=HYPERLINK("http://x")'
     assert back["capex_sek"].dtype == float
     assert back["capex_sek"].iloc[-1] == pytest.approx(plan["capex_sek"].sum())

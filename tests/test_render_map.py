@@ -6,7 +6,6 @@ import dataclasses
 import json
 import math
 import re
-import types
 
 import geopandas as gpd
 import numpy as np
@@ -397,7 +396,7 @@ def test_map_html_is_a_page_with_stable_ids(layers):
     assert "function(feature, layer)" in html  # the tooltip binding survives the id rewrite
 
 
-def test_plan_map_only_draws_the_result(layers):
+def test_plan_map_only_draws_the_result(layers, make_plan_result):
     from siteplan.config import scenario_from_dict
 
     sc = scenario_from_dict(
@@ -411,15 +410,23 @@ def test_plan_map_only_draws_the_result(layers):
             "output": {"language": "en", "tiles": "none"},
         }
     )
-    transit = types.SimpleNamespace(stops=layers["stops"], routes=layers["routes"])
+    sample_inputs = make_plan_result().inputs
+    transit = dataclasses.replace(
+        sample_inputs.transit, stops=layers["stops"], routes=layers["routes"]
+    )
     # No incidents in the inputs: the map must not aggregate them itself.
-    inputs = types.SimpleNamespace(transit=transit, areas=layers["areas"])
+    inputs = dataclasses.replace(
+        sample_inputs,
+        transit=transit,
+        areas=layers["areas"],
+        incidents=sample_inputs.incidents.iloc[:0],
+    )
     wording = {
         "stop_area": "Undantaget från tillståndsplikt",
         "stop_area_borderline": "Gränsfall: <prövas>",
         "general": "Tillstånd krävs (regime text)",
     }
-    result = types.SimpleNamespace(
+    result = make_plan_result(
         scenario=sc,
         regime="kbl-2025",
         inputs=inputs,

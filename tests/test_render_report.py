@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import types
+from collections.abc import Callable
 
 import geopandas as gpd
 import pandas as pd
@@ -14,6 +14,7 @@ from markupsafe import escape as html_escape
 from shapely.geometry import LineString
 
 from siteplan.config import scenario_from_dict
+from siteplan.pipeline import PlanResult
 from siteplan.render.report import render_report
 from siteplan.scoring import Evaluation
 
@@ -21,9 +22,13 @@ CRS = "EPSG:3006"
 
 
 def fake_result(
-    evaluation: pd.DataFrame, *, lang: str = "en", cut_date: dt.date | None = None
-) -> types.SimpleNamespace:
-    """The parts of a PlanResult that render_report reads: one corridor, no cameras."""
+    make: Callable[..., PlanResult],
+    evaluation: pd.DataFrame,
+    *,
+    lang: str = "en",
+    cut_date: dt.date | None = None,
+) -> PlanResult:
+    """A real PlanResult with the parts render_report reads replaced: one corridor, no cameras."""
     scenario = scenario_from_dict(
         {
             "study_area": {"name": "test"},
@@ -78,7 +83,7 @@ def fake_result(
         "by_legal_class": {"general": group},
         "evaluation_cut_date": "",
     }
-    return types.SimpleNamespace(
+    return make(
         scenario=scenario,
         regime="kbl-2025",
         corridors=corridors,
@@ -128,28 +133,32 @@ def cells(html: str) -> list[str]:
         pd.DataFrame(columns=["method", "share", "length_share", "n_test", "N_test", "pai", "pei"]),
     ],
 )
-def test_report_says_when_there_is_no_evaluation(evaluation: pd.DataFrame) -> None:
-    html = render_report(fake_result(evaluation))
+def test_report_says_when_there_is_no_evaluation(
+    evaluation: pd.DataFrame, make_plan_result
+) -> None:
+    html = render_report(fake_result(make_plan_result, evaluation))
     assert "No evaluation: no incidents with a point on the street network" in html
     assert "PAI = share of incidents" not in html
     assert not re.search(r">\s*nan\b", html, re.IGNORECASE)
 
 
-def test_report_shows_a_dash_for_an_undefined_index() -> None:
-    html = render_report(fake_result(evaluation_rows(3.0, 10.0, 6.0, math.nan)))
+def test_report_shows_a_dash_for_an_undefined_index(make_plan_result) -> None:
+    html = render_report(fake_result(make_plan_result, evaluation_rows(3.0, 10.0, 6.0, math.nan)))
     assert "PAI = share of incidents" in html
     assert "6.00" in cells(html)
     assert "–" in cells(html)
 
 
-def test_report_note_is_swedish_in_swedish() -> None:
-    html = render_report(fake_result(evaluation_rows(0.0, 0.0, math.nan, math.nan), lang="sv"))
+def test_report_note_is_swedish_in_swedish(make_plan_result) -> None:
+    html = render_report(
+        fake_result(make_plan_result, evaluation_rows(0.0, 0.0, math.nan, math.nan), lang="sv")
+    )
     assert "Ingen utvärdering" in html
 
 
-def test_report_frontier_with_a_budget_that_fits_no_camera() -> None:
+def test_report_frontier_with_a_budget_that_fits_no_camera(make_plan_result) -> None:
     nan = math.nan
-    result = fake_result(evaluation_rows(3.0, 10.0, 6.0, 0.5))
+    result = fake_result(make_plan_result, evaluation_rows(3.0, 10.0, 6.0, 0.5))
     result.frontier = pd.DataFrame(
         {
             "budget_sek": [1_000.0, 300_000.0],
@@ -171,8 +180,10 @@ def test_report_frontier_with_a_budget_that_fits_no_camera() -> None:
     assert "25.0 %" in html
 
 
-def test_report_states_the_cut_date_and_the_wording() -> None:
-    result = fake_result(evaluation_rows(3.0, 10.0, 6.0, 0.5), cut_date=dt.date(2024, 7, 1))
+def test_report_states_the_cut_date_and_the_wording(make_plan_result) -> None:
+    result = fake_result(
+        make_plan_result, evaluation_rows(3.0, 10.0, 6.0, 0.5), cut_date=dt.date(2024, 7, 1)
+    )
     html = render_report(result)
     assert "2025-06-02" in html  # result.created, not today
     assert "2024-07-01" in html
@@ -180,8 +191,8 @@ def test_report_states_the_cut_date_and_the_wording() -> None:
     assert "Tillstånd krävs" in html
 
 
-def test_report_shows_the_bill_as_a_sheet() -> None:
-    result = fake_result(evaluation_rows(3.0, 10.0, 6.0, 0.5))
+def test_report_shows_the_bill_as_a_sheet(make_plan_result) -> None:
+    result = fake_result(make_plan_result, evaluation_rows(3.0, 10.0, 6.0, 0.5))
     assert "Capex (SEK)" not in render_report(result)  # an empty bill: no sheet
     result.bill = pd.DataFrame(
         {"item": ["Kamera <bullet>"], "quantity": [2], "capex_sek": [91_000.0]}
