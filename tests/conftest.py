@@ -23,9 +23,19 @@ SLOW_FIXTURES = frozenset({"plan_result", "make_plan_result", "demo_out"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark tests that need a whole planned sample as slow (``pytest -m "not slow"``)."""
+    """
+    Mark the slow tests (``pytest -m "not slow"`` skips them).
+
+    Slow: tests that need a whole planned sample, the planner notebooks (each runs a plan)
+    and the real-world end-to-end runs.
+    """
     for item in items:
-        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        path = Path(str(item.fspath))
+        if (
+            SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+            or path.suffix == ".ipynb"
+            or path.name == "test_realworld.py"
+        ):
             item.add_marker(pytest.mark.slow)
 
 

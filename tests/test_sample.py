@@ -197,6 +197,7 @@ def test_lamps_stops_and_nightlife(features, gtfs, areas):
 # --- gtfs.zip -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_gtfs_validator_reports_no_errors(sample_dir):
     cmd = [
         sys.executable,
