@@ -23,8 +23,10 @@ import pandas as pd
 from siteplan import corridors as corridors_mod
 from siteplan import coverage, followup, legal, paperwork, placement, privacy, procurement, scoring
 from siteplan.config import Scenario
+from siteplan.crs import parse_crs
 from siteplan.errors import InputWarning
 from siteplan.io import areas as areas_io
+from siteplan.io._checks import require_near_network
 from siteplan.io import cameras as cameras_io
 from siteplan.io import gtfs as gtfs_io
 from siteplan.io import incidents as incidents_io
@@ -108,7 +110,8 @@ class PlanResult:
         Corridor segments with legal class and reason, score components, score, rank and
         ``covered_share`` (share of the segment's demand weight that the plan covers).
     heat, heat_transform
-        Incident intensity raster (float32) and its affine transform, in the working CRS.
+        Incident intensity raster (float32) and its affine transform, in the working CRS;
+        zero outside the privacy cells that hold at least k incidents, so it can be shared.
     evaluation
         The hold-out evaluation (PAI/PEI table, cut date, bandwidth) from
         :func:`siteplan.scoring.evaluate`.
@@ -195,9 +198,12 @@ def load_inputs(scenario: Scenario) -> PlanInputs:
             scenario.path(inp.areas), crs=crs, name_column=inp.areas_name_column
         )
     osm = osm_io.load_osm(scenario.path(inp.osm), crs=crs)
-    transit = gtfs_io.load_gtfs(
-        scenario.path(inp.gtfs), crs=crs, service_date=inp.gtfs_service_date
-    )
+    if inp.gtfs is None:
+        transit = osm_io.transit_from_osm(scenario.path(inp.osm), osm, crs=parse_crs(crs))
+    else:
+        transit = gtfs_io.load_gtfs(
+            scenario.path(inp.gtfs), crs=crs, service_date=inp.gtfs_service_date
+        )
     incidents = incidents_io.load_incidents(
         scenario.path(inp.incidents),
         crs=crs,
@@ -211,6 +217,18 @@ def load_inputs(scenario: Scenario) -> PlanInputs:
     exclusion = None
     if inp.exclusion is not None:
         exclusion = areas_io.load_polygons(scenario.path(inp.exclusion), crs=crs)
+    network_key = f"inputs.osm ({inp.osm.name})"
+    require_near_network(
+        osm.edges,
+        incidents,
+        network_key=network_key,
+        points_key=f"inputs.incidents ({inp.incidents.name})",
+        what="incidents",
+    )
+    stops_key = "stops from inputs.osm" if inp.gtfs is None else f"inputs.gtfs ({inp.gtfs.name})"
+    require_near_network(
+        osm.edges, transit.stops, network_key=network_key, points_key=stops_key, what="stops"
+    )
     return PlanInputs(
         osm=osm,
         transit=transit,
@@ -306,6 +324,7 @@ def run(
     with _step("deliverables", seconds, progress):
         parts = _deliverables(scenario, inputs, corr, sites, cameras, footprints, phase=phase)
     _log_plan(scenario, summary)
+    heat = privacy.mask_heat(heat, transform, parts["incident_cells"])
     return PlanResult(
         scenario=scenario,
         regime=scenario.legal.effective_regime,

@@ -20,6 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from affine import Affine
 from shapely.geometry.base import BaseGeometry
 
 from siteplan.crs import require_projected, require_same_crs
@@ -33,8 +34,10 @@ __all__ = [
     "aggregate_incidents",
     "cell_id",
     "escape",
+    "mask_heat",
     "masking_polygons",
     "segment_counts",
+    "suppress_small_counts",
 ]
 
 log = logging.getLogger(__name__)
@@ -509,3 +512,69 @@ def _facade_pieces(
         if area >= min_area_m2:
             rows.append((str(cam), str(bid), float(area), geom))
     return rows
+
+
+# ----------------------------------------------------------------------------------------------
+# Shared layers: the k threshold on the heat raster and on per-corridor counts
+
+
+def mask_heat(heat: np.ndarray, transform: Affine, cells: IncidentCells) -> np.ndarray:
+    """
+    The heat raster with every pixel outside a published privacy cell set to zero.
+
+    A kernel density peaks on each incident, so the raw raster shows isolated incidents to a
+    few metres. Only pixels whose privacy-grid cell holds at least ``cells.min_count``
+    incidents (the cells the map may show) keep their value.
+
+    Parameters
+    ----------
+    heat
+        Raster of incident intensity (rows from north to south).
+    transform
+        Its affine transform (working CRS, metres).
+    cells
+        The published cells, from :func:`aggregate_incidents`.
+
+    Returns
+    -------
+    heat
+        A new float32 raster of the same shape.
+    """
+    rows, cols = np.indices(heat.shape)
+    x, y = transform * (cols + 0.5, rows + 0.5)
+    pixel = _cell_keys(np.asarray(x), np.asarray(y), cells.grid_m)
+    table = cells.cells
+    published = _cell_keys(
+        table["x_m"].to_numpy() + cells.grid_m / 2,
+        table["y_m"].to_numpy() + cells.grid_m / 2,
+        cells.grid_m,
+    )
+    keep = np.isin(pixel, published)
+    return np.where(keep, heat, 0.0).astype(np.float32)
+
+
+def _cell_keys(x_m: np.ndarray, y_m: np.ndarray, grid_m: float) -> np.ndarray:
+    """One int64 key per point: the column and row of its privacy-grid cell."""
+    ix = np.floor(x_m / grid_m).astype(np.int64)
+    iy = np.floor(y_m / grid_m).astype(np.int64)
+    return (ix << 32) | (iy & 0xFFFFFFFF)
+
+
+def suppress_small_counts(counts: pd.Series, *, min_count: int) -> pd.Series:
+    """
+    Per-segment incident counts fit to share: counts from 1 to ``min_count - 1`` become missing.
+
+    Parameters
+    ----------
+    counts
+        Incident counts (e.g. per corridor).
+    min_count
+        The k threshold.
+
+    Returns
+    -------
+    counts
+        Nullable integer counts; zero and counts of at least `min_count` are kept.
+    """
+    values = counts.astype("Int64")
+    return values.mask((values > 0) & (values < min_count))

@@ -257,3 +257,30 @@ def test_masking_is_an_empty_layer_without_buildings_or_cameras(buildings, case)
 def test_masking_requires_residential_column(buildings):
     with pytest.raises(InputError, match="residential"):
         privacy.masking_polygons(_footprints(), buildings.drop(columns="residential"))
+
+
+def test_mask_heat_keeps_only_published_cells():
+    from affine import Affine
+
+    from siteplan.privacy import mask_heat
+
+    # Two clusters on a 100 m grid: 5 incidents in one cell, 1 in another (k = 3).
+    pts = [Point(510 + i, 6_000_020 + i) for i in range(5)] + [Point(750, 6_000_050)]
+    inc = gpd.GeoDataFrame({"area": [None] * 6}, geometry=pts, crs="EPSG:3006")
+    cells = privacy.aggregate_incidents(inc, grid_m=100.0, min_count=3)
+    # A 10 m raster over x 500..800, y 6_000_000..6_000_100 (north-up).
+    transform = Affine(10.0, 0.0, 500.0, 0.0, -10.0, 6_000_100.0)
+    heat = np.ones((10, 30), dtype=np.float32)
+    out = mask_heat(heat, transform, cells)
+    assert out[:, :10].min() == 1.0  # the cell x 500..600 holds 5 incidents: kept
+    assert out[:, 10:].max() == 0.0  # the single incident's cell and the empty one: zeroed
+    assert heat.min() == 1.0  # the input is not changed
+
+
+def test_small_corridor_counts_are_suppressed():
+    from siteplan.privacy import suppress_small_counts
+
+    counts = pd.Series([0, 1, 4, 5, 12], index=list("abcde"), name="incident_count")
+    out = suppress_small_counts(counts, min_count=5)
+    assert out.isna().tolist() == [False, True, True, False, False]
+    assert out.dropna().tolist() == [0, 5, 12]

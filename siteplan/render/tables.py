@@ -14,6 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from siteplan.privacy import suppress_small_counts
 from siteplan.render._csv import csv_text
 
 if TYPE_CHECKING:
@@ -103,10 +104,18 @@ def gpkg_layers(result: PlanResult) -> dict[str, gpd.GeoDataFrame]:
     The layers of ``plan.gpkg``, in writing order; empty layers are left out.
 
     Layers: corridors, stops, routes, areas, cameras, footprints, candidates, demand, masking.
-    Incidents are never among them.
+    Incidents are never among them, and the corridors' ``incident_count`` is missing where
+    it is below the privacy threshold k (``privacy.min_count``).
     """
+    corridors = result.corridors
+    if "incident_count" in corridors.columns:
+        corridors = corridors.assign(
+            incident_count=suppress_small_counts(
+                corridors["incident_count"], min_count=result.scenario.privacy.min_count
+            )
+        )
     layers: dict[str, gpd.GeoDataFrame | None] = {
-        "corridors": result.corridors,
+        "corridors": corridors,
         "stops": result.inputs.transit.stops,
         "routes": result.inputs.transit.routes,
         "areas": result.inputs.areas,
