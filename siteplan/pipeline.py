@@ -26,13 +26,13 @@ from siteplan.config import Scenario
 from siteplan.crs import parse_crs
 from siteplan.errors import InputWarning
 from siteplan.io import areas as areas_io
-from siteplan.io._checks import require_near_network
 from siteplan.io import cameras as cameras_io
 from siteplan.io import gtfs as gtfs_io
 from siteplan.io import incidents as incidents_io
 from siteplan.io import osm as osm_io
 from siteplan.io import plan as plan_io
 from siteplan.io import spending as spending_io
+from siteplan.io._checks import require_near_network
 from siteplan.problem import PlacementProblem
 
 __all__ = [
@@ -227,7 +227,12 @@ def load_inputs(scenario: Scenario) -> PlanInputs:
     )
     stops_key = "stops from inputs.osm" if inp.gtfs is None else f"inputs.gtfs ({inp.gtfs.name})"
     require_near_network(
-        osm.edges, transit.stops, network_key=network_key, points_key=stops_key, what="stops"
+        osm.edges,
+        transit.stops,
+        network_key=network_key,
+        points_key=stops_key,
+        what="stops",
+        share=1.0,  # a regional feed has most of its stops outside a town's extract
     )
     return PlanInputs(
         osm=osm,
@@ -320,7 +325,7 @@ def run(
     with _step("summary", seconds, progress):
         cameras, footprints = _cameras(problem, plan, scenario)
         corr = corr.assign(covered_share=_covered_share(problem, plan, corr.index))
-        summary = summarise(scenario, corr, problem, plan, evaluation, front, cameras)
+        summary = summarise(scenario, corr, problem, plan, evaluation, front, cameras, footprints)
     with _step("deliverables", seconds, progress):
         parts = _deliverables(scenario, inputs, corr, sites, cameras, footprints, phase=phase)
     _log_plan(scenario, summary)
@@ -655,6 +660,7 @@ def summarise(
     evaluation: scoring.Evaluation,
     frontier: pd.DataFrame,
     cameras: gpd.GeoDataFrame,
+    footprints: gpd.GeoDataFrame,
 ) -> dict[str, Any]:
     """
     The numbers of ``summary.json``, reproducible from the written layers.
@@ -666,6 +672,9 @@ def summarise(
     cameras
         The chosen cameras (one row per camera, with ``site_id``, ``area``, ``legal_class``
         and ``total_cost_sek``).
+    footprints
+        The cameras' visibility polygons: ``covered_length_m`` is the length of corridor
+        inside them.
 
     Returns
     -------
@@ -677,10 +686,9 @@ def summarise(
     step = scenario.coverage.sample_step_m
     demand_total = float(w.sum())
     demand_covered = float(w[cov].sum())
+    seen = footprints.geometry.union_all() if len(footprints) else None
     covered_length = (
-        float((corridors["covered_share"] * corridors["length_m"]).sum())
-        if "covered_share" in corridors
-        else float(cov.sum() * step)
+        0.0 if seen is None else float(corridors.geometry.intersection(seen).length.sum())
     )
     return {
         "scenario": scenario.study_area.name,

@@ -163,6 +163,10 @@ def test_covered_demand_reproducible_from_geopackage(demo_out: Path, summary: di
     for col in ("score", "legal_class", "legal_reason", "covered_share"):
         assert col in corr.columns
     assert corr["length_m"].sum() == pytest.approx(summary["corridor_length_m"])
+    # The covered length is geometric: corridor length inside the cameras' footprints.
+    inside = corr.geometry.intersection(feet.geometry.union_all()).length.sum()
+    assert inside == pytest.approx(summary["covered_length_m"], rel=1e-6)
+    assert 0 < summary["covered_length_m"] < summary["corridor_length_m"]
 
 
 def test_heat_raster_is_georeferenced(demo_out: Path) -> None:
