@@ -15,7 +15,9 @@ import math
 import re
 import tomllib
 import zoneinfo
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal, get_args, get_origin, overload
 
 from pydantic import (
@@ -51,6 +53,8 @@ __all__ = [
     "Scenario",
     "ScoringConfig",
     "StudyArea",
+    "SweepConfig",
+    "SweepRange",
     "load_scenario",
     "scenario_from_dict",
     "scenario_reference",
@@ -120,11 +124,18 @@ class IncidentColumns(_Section):
     id: str = "id"
     """Column with a unique incident id."""
     time: str = "occurred_at"
-    """Column with the time of the incident."""
+    """Column with the time of the incident. "none": the file has no times; then there are
+    no hour-of-day or recency weights, no hold-out evaluation and no before/after follow-up
+    (``occurred_at`` is empty, with a warning)."""
     time_format: str | None = None
     """strftime format of the time column; None: ISO 8601 and common formats."""
     category: str = "category"
-    """Column with the incident category (matched against scoring.severity)."""
+    """Column with the incident category (matched against scoring.severity). "none": the
+    file has no categories; every incident gets one category ("Okänd", weighted by
+    scoring.default_severity), with a warning."""
+    allow_future: bool = False
+    """Accept incidents dated after the day the file is loaded (e.g. planned events);
+    otherwise such rows are an error, as they usually are a date typo."""
     lat: str | None = "lat"
     """Column with the latitude (with lon; in coord_crs)."""
     lon: str | None = "lon"
@@ -160,8 +171,10 @@ class InputsConfig(_Section):
 
     osm: Path
     """Walk network: .osm, .osm.bz2, .osm.pbf or .graphml (or road lines as GeoJSON/GeoPackage)."""
-    gtfs: Path
-    """GTFS feed: a zip or a folder."""
+    gtfs: Path | None = None
+    """GTFS feed: a zip or a folder. None: stops from OSM (bus stops, platforms, stop
+    positions; routes from route relations) with a warning; departures are then unknown and
+    footfall uses a proxy of 2 departures per hour by day per route."""
     incidents: Path
     """Incidents: CSV, GeoJSON, GeoPackage or Parquet."""
     areas: Path | None = None
@@ -182,6 +195,16 @@ def _default_purposes() -> list[Purpose]:
     return ["crime", "order"]
 
 
+#: First and last day in force of each regime (None: still in force).
+_REGIME_DATES: Mapping[str, tuple[dt.date, dt.date | None]] = MappingProxyType(
+    {
+        "kbl-2018": (dt.date(2018, 8, 1), dt.date(2020, 7, 31)),
+        "kbl-2020": (dt.date(2020, 8, 1), dt.date(2025, 3, 31)),
+        "kbl-2025": (dt.date(2025, 4, 1), None),
+    }
+)
+
+
 class LegalConfig(_Section):
     """Camera-law regime and the assumptions where the statute gives no number."""
 
@@ -197,6 +220,31 @@ class LegalConfig(_Section):
     """How stråk are classed: borderline (legal review), exempt or general."""
     purposes: list[Purpose] = Field(default_factory=_default_purposes, min_length=1)
     """Purposes of the surveillance (8 § kamerabevakningslagen)."""
+    exempt_view_share: float = Field(default=1.0, gt=0.0, le=1.0)
+    """Assumed share of a camera's view that must lie inside stop areas for the exemption."""
+    near_zone_m: PositiveFloat = 50.0
+    """Assumed distance around a camera's view within which exempt packs list incidents."""
+    historical: bool = False
+    """Allow a legal.regime not in force on plan_date (a historical comparison)."""
+    mask_views: bool = False
+    """Also offer each partly exempt view masked to the stop area (coverage loss reported)."""
+
+    @model_validator(mode="after")
+    def _regime_in_force(self) -> LegalConfig:
+        if self.regime is None or self.historical:
+            return self
+        in_force = _REGIME_DATES[self.regime]
+        start, end = in_force
+        if self.plan_date < start or (end is not None and self.plan_date > end):
+            until = end.isoformat() if end is not None else "today"
+            msg = (
+                f"legal.regime = {self.regime!r} was not in force on legal.plan_date = "
+                f"{self.plan_date.isoformat()} (in force {start.isoformat()} – {until}). "
+                "Remove legal.regime to use the regime of plan_date, change plan_date, or set "
+                "legal.historical = true for a historical comparison."
+            )
+            raise ValueError(msg)
+        return self
 
     @property
     def effective_regime(self) -> Regime:
@@ -447,6 +495,23 @@ class PlacementConfig(_Section):
             "Work limit (0 skips the step): branch-and-bound nodes of the MILP that closes the gap."
         ),
     )
+    budget_dual_steps: int = Field(
+        default=12,
+        ge=0,
+        description=(
+            "Work limit (0 skips the step): priced MILPs (the budget row dualised at a price "
+            "per SEK) of the search for the budget-dual bound, which holds at every budget."
+        ),
+    )
+    frontier_proven_gap: float = Field(
+        default=0.005,
+        ge=0,
+        lt=1,
+        description=(
+            "Budget frontier: a point whose optimality gap is above this share is marked "
+            "not proven (its bound is shown instead of a gap)."
+        ),
+    )
     stop_area_only: bool = False
     """Only sites whose camera films a stop area (no permit or assessment)."""
     min_cameras_per_area: dict[str, int] = Field(default_factory=dict)
@@ -491,28 +556,99 @@ class FollowupConfig(_Section):
     min_treated_sites: PositiveInt = 10
     """Fewer camera sites than this cannot show an effect either way; the report says so."""
     placebo_draws: PositiveInt = 1999
+    """Random placebo assignments when there are too many to enumerate."""
     bootstrap_draws: PositiveInt = 999
+    """Draws of the wild cluster bootstrap (clustered by camera site)."""
     seed: int = 0
+    """Seed of the placebo and bootstrap draws."""
     max_after_days: PositiveInt = 365
+    """Longest after-window of a site, from the day after its installation."""
     match_months: PositiveInt = 12
+    """Months before every before-period on which controls are matched."""
     investment_budget_sek: NonNegativeFloat | None = None
     """Budget line for investment; None: budget.total_sek less the running budget."""
     running_budget_sek: NonNegativeFloat | None = None
+    """Budget line for running costs; None: no separate running budget."""
     depreciation_years: PositiveFloat = 5.0
+    """Straight-line depreciation life of the investment."""
     planned_investment_sek: NonNegativeFloat | None = None
     """The year's planned investment; None: the installed-cameras file's capex_sek."""
     contract_years: PositiveFloat = 4.0
+    """Contract period of the framework agreement, operation included."""
     contract_options_sek: NonNegativeFloat = 0.0
+    """Value of the contract's options and extensions."""
     direct_procurement_threshold_sek: PositiveFloat | None = None
+    """Direct-procurement threshold to compare the contract value with; None: no check."""
     threshold_year: int | None = None
+    """Year of the threshold value given (stated in the report)."""
     threshold_source: str | None = None
+    """Source of the threshold value given (stated in the report)."""
     frame_rate_fps: PositiveFloat = 15.0
+    """Recorded frames per second, for the storage sizing."""
     codec: Literal["h264", "h265", "mjpeg"] = "h265"
+    """Video codec, for the storage sizing."""
     scene_activity: Literal["low", "medium", "high"] = "medium"
+    """How much moves in the scene (drives the bit rate), for the storage sizing."""
     vertical_px: PositiveInt | None = None
     """None: each camera model's horizontal_px at 16:9."""
     retention_days: PositiveInt | None = None
     """None: output.retention_days."""
+
+
+class SweepRange(_Section):
+    """A range a swept value is drawn from (random draws only)."""
+
+    low: float
+    """Smallest value drawn."""
+    high: float
+    """Largest value drawn."""
+    integer: bool = False
+    """Round each draw to a whole number."""
+
+
+_RANGE_KEYS = frozenset({"low", "high", "integer"})
+
+
+def _flatten_sweep(value: Any, prefix: str = "") -> dict[str, Any]:
+    """Turn nested TOML tables (``legal.stop_area_radius_m = [...]``) into dotted keys."""
+    if not isinstance(value, Mapping):
+        return {prefix: value}
+    if prefix and value and set(value) <= _RANGE_KEYS:
+        return {prefix: value}
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        out.update(_flatten_sweep(item, f"{prefix}.{key}" if prefix else str(key)))
+    return out
+
+
+class SweepConfig(_Section):
+    """Variants of this scenario for `siteplan batch`: a grid of values or seeded random draws."""
+
+    parameters: dict[str, list[Any] | SweepRange] = Field(min_length=1)
+    """Dotted scenario keys (``legal.stop_area_radius_m``, ``cameras.0.capex_sek``) → the
+    values to try (a list) or a range to draw from (``{ low = 20, high = 50 }``)."""
+    draws: PositiveInt | None = None
+    """None: every combination of the lists (a grid); n: n random draws, each key drawn from
+    its list or range."""
+    seed: int = 0
+    """Seed of the random draws (the same seed gives the same variants)."""
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _dotted(cls, value: Any) -> Any:
+        return _flatten_sweep(value) if isinstance(value, Mapping) else value
+
+    @model_validator(mode="after")
+    def _grid_needs_lists(self) -> SweepConfig:
+        ranges = [k for k, v in self.parameters.items() if isinstance(v, SweepRange)]
+        if ranges and self.draws is None:
+            msg = f"ranges {ranges} need random draws: set sweep.draws (e.g. 16)"
+            raise ValueError(msg)
+        empty = [k for k, v in self.parameters.items() if isinstance(v, list) and not v]
+        if empty:
+            msg = f"no values to try for {empty}: give at least one value"
+            raise ValueError(msg)
+        return self
 
 
 class Scenario(_Section):
@@ -534,6 +670,8 @@ class Scenario(_Section):
     privacy: PrivacyConfig = PrivacyConfig()
     output: OutputConfig = OutputConfig()
     followup: FollowupConfig = FollowupConfig()
+    sweep: SweepConfig | None = None
+    """Variants for `siteplan batch` (ignored by `siteplan plan`); None: no sweep."""
     base_dir: Path = Path()
     """Folder the scenario's relative paths are resolved against (the scenario file's)."""
 
@@ -593,14 +731,20 @@ def _format_errors(err: ValidationError, source: str) -> str:
     for e in err.errors():
         loc = tuple(e["loc"])
         key = ".".join(map(str, loc)) or "(top level)"
-        text = e["msg"]
+        text = e["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        text = text.removeprefix(f"{key}: ").removeprefix(f"{loc[-1]}: ") if loc else text
         if e["type"] == "extra_forbidden":
             text = "unknown key" + _suggest(loc, Scenario)
         elif e["type"] == "missing":
             text = "required key is missing"
         found = e.get("input")
-        if e["type"] not in {"missing", "extra_forbidden"} and not isinstance(found, dict | list):
-            text += f" (found {found!r})"
+        shown = repr(found)
+        if (
+            e["type"] not in {"missing", "extra_forbidden"}
+            and not isinstance(found, dict | list)
+            and shown not in text
+        ):
+            text += f" (found {shown})"
         lines.append(f"  - {key}: {text}")
     return f"{source}: {err.error_count()} problem(s) in the scenario:\n" + "\n".join(lines)
 

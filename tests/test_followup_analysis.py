@@ -133,7 +133,8 @@ def test_followup_json_keys_and_counts_only(result):
     data = json.loads(result.to_json())
     assert set(data) == {
         "meta", "installation", "windows", "panel", "units", "counts", "incidents",
-        "odds_ratio", "did", "displacement", "economics", "monthly", "notes", "sites", "effect",
+        "odds_ratio", "did", "displacement", "economics", "monthly", "notes", "sites",
+        "effect", "event_study", "displacement_test", "money",
     }  # fmt: skip
     assert data["odds_ratio"]["odds_ratio"] == pytest.approx(result.odds_ratio.odds_ratio)
     assert data["did"]["estimable"] is isinstance(result.did, fu.DidResult)

@@ -73,3 +73,54 @@ def test_report_periods():
         fu.report_period("quarter", year=2025)
     with pytest.raises(InputError, match="before --start"):
         fu.report_period(start="2025-03-01", end="2025-02-01")
+
+
+def test_money_lines_forecast_procurement_and_storage():
+    from siteplan.config import scenario_from_dict
+    from siteplan.followup.money import money
+
+    scenario = scenario_from_dict(
+        {
+            "study_area": {"name": "testby"},
+            "inputs": {"osm": "x.osm", "gtfs": "x.zip", "incidents": "x.csv"},
+            "cameras": [{"model": "cam", "horizontal_px": 2560, "hfov_deg": 60, "capex_sek": 9000}],
+            "budget": {"total_sek": 100_000},
+            "followup": {
+                "running_budget_sek": 20_000,
+                "direct_procurement_threshold_sek": 615_312,
+                "threshold_year": 2021,
+                "threshold_source": "Upphandlingsmyndigheten",
+                "contract_years": 4,
+                "codec": "h265",
+                "frame_rate_fps": 15,
+            },
+        }
+    )
+    cams = pd.DataFrame(
+        {
+            "site_id": ["s1", "s1", "s2"],
+            "model": ["cam"] * 3,
+            "capex_sek": [40_000.0, 40_000.0, 40_000.0],  # one installed after August
+            "opex_sek_per_year": [5_000.0] * 3,
+        },
+        index=["a", "b", "c"],
+    )
+    m = money(spending_lines(), end=dt.date(2025, 8, 31), cameras=cams, scenario=scenario)
+    assert m.investment_sek == 60_000  # camera, mount, connectivity in 2025 to 31 Aug
+    assert m.running_sek == 4_000
+    assert m.investment_budget_sek == 80_000
+    assert m.running_budget_sek == 20_000
+    assert m.depreciation_per_year_sek == pytest.approx(60_000 / 5)
+    # Forecast = plan + run rate, not 64 000 × 365/243 ≈ 96 132 (the old linear artefact).
+    assert m.remaining_investment_sek == 120_000 - 60_000
+    assert m.run_rate_per_month_sek == pytest.approx(4_000 / 3)  # June's line, last 3 months
+    assert m.forecast_total_sek == pytest.approx(60_000 + 60_000 + 4_000 + 4 * 4_000 / 3)
+    p = m.procurement
+    assert p.contract_value_sek == pytest.approx(120_000 + 15_000 * 4)
+    assert p.above_threshold is False
+    assert p.threshold_year == 2021
+    # 2560 × 1440 px × 15 fps × 0.06 bit/px = 3.3 Mbit/s per camera; 3 days of it.
+    per_cam = 2560 * 1440 * 15 * 0.06 / 1e6
+    assert {s.site_id: s.n_cameras for s in m.storage} == {"s1": 2, "s2": 1}
+    assert m.bitrate_total_mbps == pytest.approx(3 * per_cam)
+    assert m.storage_total_tb == pytest.approx(3 * per_cam * 86_400 * 3 / 8 / 1e6)

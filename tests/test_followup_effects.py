@@ -107,3 +107,27 @@ def test_matched_controls_by_stratum_level_and_buffer():
     # c5 (same level) first, then the tie c1/c2 goes to the lower id; c3 is in the buffer and
     # the general units are another stratum.
     assert controls == ["c5", "c1"]
+
+
+# -- weighted displacement difference (Wheeler & Ratcliffe 2018) -------------------------------
+
+
+def test_wdd_by_hand():
+    # Treated 100 -> 60, buffer 80 -> 70, controls 300 -> 300 (no trend).
+    r = fu.weighted_displacement_difference(100, 60, 80, 70, 300, 300)
+    assert r.wdd == pytest.approx((60 - 100) + (70 - 80))  # −50: net fewer
+    k_r, k_b = 100 / 300, 80 / 300
+    var = 100 + 60 + 80 + 70 + (k_r + k_b) ** 2 * 600
+    assert r.se == pytest.approx(math.sqrt(var))
+    assert r.ci_low == pytest.approx(-50 - 1.96 * math.sqrt(var), rel=1e-3)
+    assert r.p_value is not None
+    assert r.p_value == pytest.approx(math.erfc(50 / math.sqrt(var) / math.sqrt(2)))
+    assert r.p_value < 0.05
+    assert not r.small_counts
+
+
+def test_wdd_small_counts_only_when_small():
+    assert fu.weighted_displacement_difference(8, 5, 40, 38, 100, 90).small_counts
+    assert not fu.weighted_displacement_difference(30, 25, 40, 38, 100, 90).small_counts
+    none = fu.weighted_displacement_difference(30, 25, 40, 38, 0, 9)
+    assert none.wdd is None

@@ -30,6 +30,7 @@ from siteplan.followup.effects import (
     odds_ratio,
     unit_roles,
     wedge_footprints,
+    weighted_displacement_difference,
 )
 from siteplan.followup.inference import OVERDISPERSION_LIMIT, did_poisson
 from siteplan.followup.result import (
@@ -67,4 +68,5 @@ __all__ = [
     "report_period",
     "unit_roles",
     "wedge_footprints",
+    "weighted_displacement_difference",
 ]

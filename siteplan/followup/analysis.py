@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
+from siteplan.config import FollowupConfig
 from siteplan.crs import require_same_crs
 from siteplan.errors import InputError
 from siteplan.followup.economics import Period, economics
@@ -26,19 +28,28 @@ from siteplan.followup.effects import (
     displacement,
     grid_units,
     local_day,
-    matched_controls,
+    matched_control_sets,
     month_table,
     odds_ratio,
     resolve_footprints,
     unit_roles,
+    weighted_displacement_difference,
 )
 from siteplan.followup.inference import did_poisson
+from siteplan.followup.money import Money, money
+from siteplan.followup.randomization import (
+    randomization_inference,
+    site_log_changes,
+    wild_cluster_bootstrap,
+)
 from siteplan.followup.result import (
     GROUPS,
     BeforeAfter,
     Counts,
     DidResult,
     Displacement,
+    Economics,
+    EventStudy,
     FollowupMeta,
     FollowupResult,
     IncidentTally,
@@ -48,10 +59,26 @@ from siteplan.followup.result import (
     NotEstimable,
     OddsRatio,
     PanelSpan,
+    SiteEffects,
+    SiteInference,
     UnitTally,
+    WeightedDisplacement,
     Window,
     Windows,
 )
+from siteplan.followup.sites import (
+    SiteLayout,
+    cluster_counts,
+    cluster_table,
+    matching_window,
+    overdispersion,
+    pool_random_effects,
+    site_odds_ratios,
+    site_windows,
+    unit_sites,
+)
+from siteplan.followup.staggered import event_study
+from siteplan.followup.summary import effect_summary
 
 if TYPE_CHECKING:
     from siteplan.config import Scenario
@@ -80,6 +107,14 @@ class FollowupSettings:
         Months before the period start included in the panel.
     n_per_treated
         Control units per treated unit.
+    min_treated_sites
+        Fewer camera sites than this cannot show an effect either way.
+    placebo_draws, bootstrap_draws, seed
+        Draws of the randomization inference and the wild cluster bootstrap, and their seed.
+    max_after_days
+        Longest after window of a site.
+    match_months
+        Length of the window the controls are matched on (before every before window).
     """
 
     buffer_m: float = 50.0
@@ -88,6 +123,36 @@ class FollowupSettings:
     min_overlap: float = 0.2
     pre_months: int = 12
     n_per_treated: int = 3
+    min_treated_sites: int = 10
+    placebo_draws: int = 1999
+    bootstrap_draws: int = 999
+    seed: int = 0
+    max_after_days: int = 365
+    match_months: int = 12
+
+    @classmethod
+    def from_config(cls, config: FollowupConfig) -> FollowupSettings:
+        """
+        The settings a scenario's ``[followup]`` section gives (the rest at their defaults).
+
+        Parameters
+        ----------
+        config
+            ``scenario.followup``.
+
+        Returns
+        -------
+        settings
+            With the inference and window keys of `config`.
+        """
+        return cls(
+            min_treated_sites=config.min_treated_sites,
+            placebo_draws=config.placebo_draws,
+            bootstrap_draws=config.bootstrap_draws,
+            seed=config.seed,
+            max_after_days=config.max_after_days,
+            match_months=config.match_months,
+        )
 
 
 class _Layout(NamedTuple):
@@ -102,21 +167,36 @@ class _Layout(NamedTuple):
 
 
 class _Effects(NamedTuple):
-    """The effect measures and the panel they were estimated on."""
+    """The effect measures and the panel and clusters they were estimated on."""
 
     counts: Counts
     odds_ratio: OddsRatio
     displacement: Displacement
     did: DidResult | NotEstimable
     panel: pd.DataFrame
+    sites: SiteEffects
+    clusters: pd.DataFrame
+    event_study: EventStudy
+    wdd: WeightedDisplacement
 
 
 class _Groups(NamedTuple):
-    """The comparison group of every unit, and the treated and control ids in panel order."""
+    """The comparison group of every unit, the treated and control ids, each unit's controls."""
 
     group: pd.Series
     treated_ids: list[str]
     control_ids: list[str]
+    controls: dict[Any, list[Any]]
+
+
+class _SitePlan(NamedTuple):
+    """The sites' windows and clusters, the matching window and the buffer units' sites."""
+
+    groups: _Groups
+    layout: SiteLayout
+    match: Window
+    envelope: Windows
+    buffer_site: pd.Series
 
 
 def followup(
@@ -168,43 +248,63 @@ def followup(
         If the layers are not in one projected CRS.
     """
     require_same_crs(installed, incidents, "installed", "incidents")
-    settings = settings or FollowupSettings()
+    settings = settings or FollowupSettings.from_config(scenario.followup)
     notes: list[Note] = []
     cams = _installed_by(installed, period, notes)
-    foot = resolve_footprints(cams, footprints)
+    foot = resolve_footprints(cams, footprints).assign(site_id=_site_ids(cams))
     lay = _layout(incidents, corridors, foot, scenario.study_area.timezone, notes, settings)
     end = pd.Timestamp(period.end)
-    windows = _windows(pd.Timestamp(period.start), end, cams["installed_on"].max())
-    panel_start = _data_notes(lay, windows, period, settings.pre_months, notes)
-    groups = _groups(lay, panel_start, cams["installed_on"].min(), settings.n_per_treated)
-    effects = _effects(lay, groups, windows, panel_start, end, notes)
-    covered_km = float(lay.roles["covered_m"].sum()) / 1000 if lay.unit_kind == "corridor" else None
-    econ = economics(
-        spending,
-        budget_sek=scenario.budget.total_sek,
-        period=period,
-        cameras=cams,
-        covered_km=covered_km,
-    )
+    plan = _site_plan(lay, foot, period, settings, notes)
+    panel_start = _data_notes(lay, plan, period, settings.pre_months, notes)
+    effects = _effects(lay, plan, panel_start, end, notes, settings)
+    cash, econ = _money(spending, period, scenario, installed, cams, lay)
     result = FollowupResult(
         meta=_meta(scenario, period, lay.unit_kind, settings),
         installation=_installation(cams, installed, foot),
-        windows=windows,
+        windows=plan.envelope,
         panel=PanelSpan(panel_start.date(), end.date(), len(effects.panel)),
-        units=_unit_tally(lay, groups),
+        units=_unit_tally(lay, plan.groups),
         counts=effects.counts,
         incidents=_incident_tally(lay),
         odds_ratio=effects.odds_ratio,
         did=effects.did,
         displacement=effects.displacement,
         economics=econ,
-        monthly=_monthly(lay, groups.group, panel_start, end),
+        monthly=_monthly(lay, plan.groups.group, panel_start, end),
         notes=tuple(notes),
-        unit_roles=lay.roles.assign(group=groups.group),
+        sites=effects.sites,
+        effect=effect_summary(effects.sites, effects.odds_ratio, effects.did, effects.event_study),
+        event_study=effects.event_study,
+        displacement_test=effects.wdd,
+        money=cash,
+        unit_roles=lay.roles.assign(group=plan.groups.group),
         panel_rows=effects.panel,
+        cluster_counts=effects.clusters,
     )
     _log_result(result)
     return result
+
+
+def _money(
+    spending: pd.DataFrame,
+    period: Period,
+    scenario: Scenario,
+    installed: gpd.GeoDataFrame,
+    cams: gpd.GeoDataFrame,
+    lay: _Layout,
+) -> tuple[Money, Economics]:
+    """The money view (all cameras in the file) and spending in the period against the budget."""
+    covered_km = float(lay.roles["covered_m"].sum()) / 1000 if lay.unit_kind == "corridor" else None
+    cash = money(spending, end=period.end, cameras=installed, scenario=scenario)
+    econ = economics(
+        spending,
+        budget_sek=scenario.budget.total_sek,
+        period=period,
+        cameras=cams,
+        covered_km=covered_km,
+        forecast_sek=cash.forecast_total_sek,
+    )
+    return cash, econ
 
 
 def _meta(
@@ -286,27 +386,85 @@ def _layout(
     return _Layout(units, unit_kind, roles, unit_of.reindex(incidents.index), day, points)
 
 
-def _windows(start: pd.Timestamp, end: pd.Timestamp, last_install: pd.Timestamp) -> Windows:
-    """After: from the last installation (or period start) to the end; before: a year earlier."""
-    after_start = max(start, last_install)
-    year = pd.DateOffset(years=1)
-    return Windows(
-        before=Window((after_start - year).date(), (end - year).date()),
-        after=Window(after_start.date(), end.date()),
+def _site_ids(cams: pd.DataFrame) -> pd.Series:
+    """The site of each camera (its own id when the file has no ``site_id``)."""
+    if "site_id" in cams.columns:
+        ids = cams["site_id"].astype("object").where(cams["site_id"].notna(), None)
+        return ids.fillna(pd.Series(cams.index, index=cams.index)).astype(str)
+    return pd.Series(cams.index.astype(str), index=cams.index)
+
+
+def _site_plan(
+    lay: _Layout,
+    foot: gpd.GeoDataFrame,
+    period: Period,
+    settings: FollowupSettings,
+    notes: list[Note],
+) -> _SitePlan:
+    """Each site's windows, the matching window, the matched controls and the clusters."""
+    end = pd.Timestamp(period.end)
+    treated_ids = lay.roles.index[lay.roles["role"] == "treated"].tolist()
+    site_of = (
+        unit_sites(lay.units, treated_ids, foot)
+        if treated_ids
+        else pd.Series(dtype="object", name="site_id")
     )
+    install = foot.groupby("site_id")["installed_on"].min()
+    install = install.loc[install.index.isin(site_of.dropna().unique())]
+    windows = site_windows(install, end=end, max_after_days=settings.max_after_days)
+    if len(windows) < len(install):
+        notes.append(Note("no_after_window", {"n": len(install) - len(windows)}))
+    if windows.empty:
+        start = pd.Timestamp(period.start)
+        windows = pd.DataFrame(
+            {
+                "before_start": [start - pd.DateOffset(years=1)],
+                "before_end": [end - pd.DateOffset(years=1)],
+                "after_start": [start],
+                "after_end": [end],
+                "days": [(end - start).days + 1],
+                "installed_on": [start - pd.Timedelta(days=1)],
+            },
+            index=pd.Index(["(none)"], name="site_id"),
+        )
+    match = matching_window(windows, months=settings.match_months)
+    groups = _groups(lay, match, settings.n_per_treated)
+    layout = cluster_table(site_of.dropna(), groups.controls, windows)
+    buffer_site = _buffer_sites(lay, groups, foot, layout)
+    envelope = Windows(
+        before=Window(windows["before_start"].min().date(), windows["before_end"].max().date()),
+        after=Window(windows["after_start"].min().date(), end.date()),
+    )
+    return _SitePlan(groups, layout, match, envelope, buffer_site)
+
+
+def _buffer_sites(
+    lay: _Layout, groups: _Groups, foot: gpd.GeoDataFrame, layout: SiteLayout
+) -> pd.Series:
+    """The site of each buffer unit: that of the nearest footprint of a site with windows."""
+    buffer_ids = groups.group.index[groups.group == "buffer"]
+    feet = foot.loc[foot["site_id"].isin(layout.sites.index)]
+    if not len(buffer_ids) or feet.empty:
+        return pd.Series(dtype="object")
+    tree = shapely.STRtree(feet.geometry.to_numpy())
+    left, right = tree.query_nearest(
+        lay.units.geometry.loc[buffer_ids].to_numpy(), all_matches=False
+    )
+    return pd.Series(feet["site_id"].to_numpy()[right], index=buffer_ids[left])
 
 
 def _data_notes(
-    lay: _Layout, windows: Windows, period: Period, pre_months: int, notes: list[Note]
+    lay: _Layout, plan: _SitePlan, period: Period, pre_months: int, notes: list[Note]
 ) -> pd.Timestamp:
-    """Notes on data that start late or end early and a short after window; the panel start."""
+    """Notes on data that start late or end early and short after windows; the panel start."""
     end, start = pd.Timestamp(period.end), pd.Timestamp(period.start)
     data_first, data_last = lay.day[lay.points].min(), lay.day[lay.points].max()
-    if pd.notna(data_first) and data_first > pd.Timestamp(windows.before.start):
+    if pd.notna(data_first) and data_first > pd.Timestamp(plan.match.start):
         notes.append(Note("data_starts_late", {"date": data_first.date().isoformat()}))
     if pd.notna(data_last) and data_last < end:
         notes.append(Note("data_ends_early", {"date": data_last.date().isoformat()}))
-    after_days = (end - pd.Timestamp(windows.after.start)).days + 1
+    sites = plan.layout.sites
+    after_days = int(sites["days"].min()) if len(sites) else period.days
     if after_days < 90:
         notes.append(Note("short_after", {"days": after_days}))
     return max(
@@ -315,59 +473,117 @@ def _data_notes(
     )
 
 
-def _groups(
-    lay: _Layout, panel_start: pd.Timestamp, first_install: pd.Timestamp, n_per_treated: int
-) -> _Groups:
-    """Treated, buffer and matched control units (matched on counts before any installation)."""
+def _groups(lay: _Layout, match: Window, n_per_treated: int) -> _Groups:
+    """Treated, buffer and matched control units (matched on counts in the matching window)."""
     roles, units, unit_of, day = lay.roles, lay.units, lay.unit_of, lay.day
-    pre_mask = (day >= panel_start) & (day < first_install) & unit_of.notna()
+    lo, hi = pd.Timestamp(match.start), pd.Timestamp(match.end)
+    pre_mask = (day >= lo) & (day <= hi) & unit_of.notna()
     counts_pre = unit_of[pre_mask].value_counts()
     treated_ids = roles.index[roles["role"] == "treated"].tolist()
     buffer_ids = roles.index[roles["role"] == "buffer"].tolist()
     info = units.drop(columns=units.geometry.name).join(roles[["role"]])
-    controls = matched_controls(
+    sets = matched_control_sets(
         info, treated_ids, counts_pre, n_per_treated=n_per_treated, exclude=buffer_ids
     )
+    controls = [c for picks in sets.values() for c in picks]
     group = pd.Series("other", index=units.index, dtype="object")
     group.loc[treated_ids] = "treated"
     group.loc[buffer_ids] = "buffer"
     group.loc[controls] = "control"
-    return _Groups(group, treated_ids, list(controls))
+    return _Groups(group, treated_ids, controls, sets)
 
 
 def _effects(
     lay: _Layout,
-    groups: _Groups,
-    windows: Windows,
+    plan: _SitePlan,
     panel_start: pd.Timestamp,
     end: pd.Timestamp,
     notes: list[Note],
+    settings: FollowupSettings,
 ) -> _Effects:
-    """Before/after counts, odds ratio, displacement quotient and the panel's DiD estimate."""
-    counts = _counts(lay, groups.group, windows)
+    """Counts in the sites' own windows, odds ratio, displacement, site effects and the DiD."""
+    per_cluster = cluster_counts(plan.layout, lay.unit_of, lay.day)
+    counts = _counts(lay, plan, per_cluster)
     t, b, c = counts.treated, counts.buffer, counts.control
     ratio = odds_ratio(t.before, t.after, c.before, c.after)
     if ratio.continuity_correction:
         notes.append(Note("continuity_correction"))
     wdq = displacement(t.before, t.after, b.before, b.after, c.before, c.after)
-    panel = _panel(lay, groups, panel_start, end)
+    wdd = weighted_displacement_difference(t.before, t.after, b.before, b.after, c.before, c.after)
+    if wdd.small_counts:
+        notes.append(Note("small_counts"))
+    sites = _site_effects(lay, plan, per_cluster, settings)
+    panel = _panel(lay, plan.groups, panel_start, end)
     try:
         did: DidResult | NotEstimable = did_poisson(panel)
     except InputError as err:
         did = NotEstimable(str(err))
-    return _Effects(counts, ratio, wdq, did, panel)
+    cluster = lay.unit_of.map(plan.layout.cluster_of)
+    keep = cluster.notna()
+    study = event_study(
+        pd.DataFrame({"cluster": cluster[keep], "day": lay.day[keep]}),
+        plan.layout.clusters,
+        data_start=lay.day[lay.points].min(),
+        end=end,
+        phi=sites.dispersion,
+    )
+    if study.pretrend_flag:
+        notes.append(Note("pretrend", {"p": round(float(study.pretrend_p or 0.0), 3)}))
+    return _Effects(counts, ratio, wdq, did, panel, sites, per_cluster, study, wdd)
 
 
-def _counts(lay: _Layout, group: pd.Series, windows: Windows) -> Counts:
-    """Incidents per comparison group in the before and after windows."""
+def _site_effects(
+    lay: _Layout, plan: _SitePlan, per_cluster: pd.DataFrame, settings: FollowupSettings
+) -> SiteEffects:
+    """Site odds ratios, their pooling, and inference over the sites' log changes."""
+    phi = overdispersion(per_cluster, lay.unit_of, lay.day, plan.layout.cluster_of)
+    sites = site_odds_ratios(plan.layout, per_cluster, phi=phi)
+    d = site_log_changes(
+        per_cluster["before"],
+        per_cluster["after"],
+        days_before=per_cluster["days_before"],
+        days_after=per_cluster["days_after"],
+    )
+    treated = per_cluster["treated"].to_numpy(dtype=bool)
+    ri: SiteInference | NotEstimable
+    wcb: SiteInference | NotEstimable
+    try:
+        ri = randomization_inference(d, treated, n_draws=settings.placebo_draws, seed=settings.seed)
+        wcb = wild_cluster_bootstrap(
+            d, treated, n_draws=settings.bootstrap_draws, seed=settings.seed
+        )
+    except InputError as err:
+        ri = wcb = NotEstimable(str(err))
+    return SiteEffects(
+        sites=sites,
+        pooled=pool_random_effects(sites),
+        randomization=ri,
+        bootstrap=wcb,
+        dispersion=phi,
+        min_treated_sites=settings.min_treated_sites,
+        conclusive=len(sites) >= settings.min_treated_sites,
+        matching_window=plan.match,
+    )
 
-    def count(which: str, window: Window) -> int:
-        lo, hi = pd.Timestamp(window.start), pd.Timestamp(window.end)
-        sel = lay.unit_of.notna() & (lay.day >= lo) & (lay.day <= hi)
-        return int((lay.unit_of[sel].map(group) == which).sum())
+
+def _counts(lay: _Layout, plan: _SitePlan, per_cluster: pd.DataFrame) -> Counts:
+    """Incidents per comparison group, each unit counted in its site's own windows."""
+    treated = per_cluster.loc[per_cluster["treated"]]
+    control = per_cluster.loc[~per_cluster["treated"]]
+    win = plan.layout.sites
+    sel = lay.unit_of.isin(plan.buffer_site.index)
+    site = lay.unit_of[sel].map(plan.buffer_site)
+    day = lay.day[sel]
+
+    def in_window(which: str) -> int:
+        lo = site.map(win[f"{which}_start"])
+        hi = site.map(win[f"{which}_end"])
+        return int(((day >= lo) & (day <= hi)).sum())
 
     return Counts(
-        **{g: BeforeAfter(count(g, windows.before), count(g, windows.after)) for g in GROUPS}
+        treated=BeforeAfter(int(treated["before"].sum()), int(treated["after"].sum())),
+        buffer=BeforeAfter(in_window("before"), in_window("after")),
+        control=BeforeAfter(int(control["before"].sum()), int(control["after"].sum())),
     )
 
 

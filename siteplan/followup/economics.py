@@ -133,6 +133,7 @@ def economics(
     period: Period,
     cameras: pd.DataFrame,
     covered_km: float | None,
+    forecast_sek: float | None = None,
 ) -> Economics:
     """
     Spending in the period against the budget, by category and area, with unit costs.
@@ -150,6 +151,10 @@ def economics(
         cost when present).
     covered_km
         Corridor length inside the footprints, in km; None when not known.
+    forecast_sek
+        The year-end forecast from the plan and the running-cost run rate
+        (:func:`siteplan.followup.money.money`); None falls back to a linear extrapolation of
+        spending so far, which overstates the year once the investment is made.
 
     Returns
     -------
@@ -165,6 +170,8 @@ def economics(
     spent = float(inside["amount_sek"].sum())
     n_cam = len(cameras)
     ytd, forecast, cumulative = _year_to_date(spending, day, end)
+    if forecast_sek is not None:
+        forecast = float(forecast_sek)
     planned = (
         float(cameras["total_cost_sek"].astype(float).sum())
         if "total_cost_sek" in cameras.columns

@@ -25,7 +25,7 @@ from siteplan.coverage import footprint
 from siteplan.crs import require_projected
 from siteplan.errors import InputError
 from siteplan.followup.inference import Z95
-from siteplan.followup.result import Displacement, OddsRatio
+from siteplan.followup.result import Displacement, OddsRatio, WeightedDisplacement
 
 __all__ = [
     "assign_incidents",
@@ -33,12 +33,14 @@ __all__ = [
     "displacement",
     "grid_units",
     "local_day",
+    "matched_control_sets",
     "matched_controls",
     "month_table",
     "odds_ratio",
     "resolve_footprints",
     "unit_roles",
     "wedge_footprints",
+    "weighted_displacement_difference",
 ]
 
 log = logging.getLogger(__name__)
@@ -174,6 +176,70 @@ def displacement(
         success_measure=success,
         buffer_measure=buffer,
         interpretation=_wdq_meaning(wdq),
+    )
+
+
+#: Fewer incidents than this in a treated or buffer window make the displacement measures fragile.
+SMALL_COUNT = 10
+
+
+def weighted_displacement_difference(
+    r_before: float,
+    r_after: float,
+    b_before: float,
+    b_after: float,
+    c_before: float,
+    c_after: float,
+) -> WeightedDisplacement:
+    """
+    Weighted displacement difference test (Wheeler & Ratcliffe 2018), with its interval.
+
+    ``WDD = ΔR − k_R·ΔC + ΔB − k_B·ΔC`` in incidents, with Δ = after − before, R the
+    response (treated) area, B the buffer and C the control area scaled to each area's
+    before level (``k_R = Rb/Cb``, ``k_B = Bb/Cb``; the controls here are larger than the
+    treated area). Under Poisson counts ``V = Rb + Ra + Bb + Ba + (k_R + k_B)²·(Cb + Ca)``
+    (the scales taken as known); negative WDD = fewer incidents in the treated area and its
+    surroundings together than the controls predict, net of any displacement.
+
+    Parameters
+    ----------
+    r_before, r_after, b_before, b_after, c_before, c_after
+        Incident counts in each area and window.
+
+    Returns
+    -------
+    result
+        ``wdd`` with ``se``, the 95 % interval, ``z``, ``p_value`` and ``small_counts``; the
+        estimate is None when the controls had no incident before.
+    """
+    counts = {
+        "r_before": r_before,
+        "r_after": r_after,
+        "b_before": b_before,
+        "b_after": b_after,
+        "c_before": c_before,
+        "c_after": c_after,
+    }
+    _check_counts(counts, "weighted_displacement_difference")
+    small = min(r_before, r_after, b_before, b_after) < SMALL_COUNT
+    if c_before == 0:
+        return WeightedDisplacement(None, None, None, None, None, None, None, None, small)
+    k_r, k_b = r_before / c_before, b_before / c_before
+    d_c = c_after - c_before
+    wdd = (r_after - r_before) - k_r * d_c + (b_after - b_before) - k_b * d_c
+    var = r_before + r_after + b_before + b_after + (k_r + k_b) ** 2 * (c_before + c_after)
+    se = math.sqrt(var) if var > 0 else 0.0
+    z = wdd / se if se > 0 else 0.0
+    return WeightedDisplacement(
+        wdd=float(wdd),
+        se=se,
+        ci_low=float(wdd - Z95 * se),
+        ci_high=float(wdd + Z95 * se),
+        z=z,
+        p_value=math.erfc(abs(z) / math.sqrt(2)),
+        scale_treated=k_r,
+        scale_buffer=k_b,
+        small_counts=small,
     )
 
 
@@ -549,6 +615,33 @@ def matched_controls(
     controls
         Control ids in the order chosen, each at most once.
     """
+    sets = matched_control_sets(
+        corridors, treated_ids, counts_pre, n_per_treated=n_per_treated, exclude=exclude
+    )
+    return [c for picks in sets.values() for c in picks]
+
+
+def matched_control_sets(
+    corridors: pd.DataFrame,
+    treated_ids: Iterable[Any],
+    counts_pre: pd.Series,
+    *,
+    n_per_treated: int = 3,
+    exclude: Iterable[Any] = (),
+) -> dict[Any, list[Any]]:
+    """
+    The controls of each treated unit, chosen as :func:`matched_controls` chooses them.
+
+    Parameters
+    ----------
+    corridors, treated_ids, counts_pre, n_per_treated, exclude
+        As for :func:`matched_controls`.
+
+    Returns
+    -------
+    controls
+        Treated id (in id order) -> its control ids, nearest pre-period level first.
+    """
     treated = sorted(set(treated_ids))
     strata = _strata(corridors)
     pre = counts_pre.reindex(corridors.index, fill_value=0).astype(float)
@@ -558,7 +651,7 @@ def matched_controls(
     ]
     pool = pool.assign(_id=pool.index.astype(str)).sort_values("_id", kind="stable")
     used: set[Any] = set()
-    chosen: list[Any] = []
+    chosen: dict[Any, list[Any]] = {}
     short = 0
     for tid in treated:
         free = pool.loc[[i not in used for i in pool.index]]
@@ -570,8 +663,9 @@ def matched_controls(
         ranked = same.assign(_gap=gap).sort_values(["_gap", "_id"], kind="stable")
         picks = ranked.index[:n_per_treated]
         used.update(picks)
-        chosen.extend(picks)
+        chosen[tid] = list(picks)
     if short:
         log.debug("matched_controls: %d treated unit(s) matched outside their stratum", short)
-    log.info("matched %d control units to %d treated units", len(chosen), len(treated))
+    n_chosen = sum(len(v) for v in chosen.values())
+    log.info("matched %d control units to %d treated units", n_chosen, len(treated))
     return chosen

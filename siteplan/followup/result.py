@@ -19,6 +19,7 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from siteplan.followup.economics import Period
+    from siteplan.followup.money import Money
 
 __all__ = [
     "GROUPS",
@@ -29,8 +30,13 @@ __all__ = [
     "DidResult",
     "Displacement",
     "Economics",
+    "EffectLine",
+    "EffectSummary",
+    "EventStudy",
+    "EventTime",
     "FollowupMeta",
     "FollowupResult",
+    "GroupTime",
     "IncidentTally",
     "Installation",
     "MonthlyCounts",
@@ -39,7 +45,12 @@ __all__ = [
     "Note",
     "OddsRatio",
     "PanelSpan",
+    "PooledOddsRatio",
+    "SiteEffect",
+    "SiteEffects",
+    "SiteInference",
     "UnitTally",
+    "WeightedDisplacement",
     "Window",
     "Windows",
     "jsonable",
@@ -165,6 +176,39 @@ class Displacement:
 
 
 @dataclass(frozen=True)
+class WeightedDisplacement:
+    """
+    Weighted displacement difference test (see :func:`~.effects.weighted_displacement_difference`).
+
+    Attributes
+    ----------
+    wdd, se, ci_low, ci_high
+        Net change in incidents in the treated area and buffer beyond the controls'
+        (negative: fewer), its standard error and 95 % interval; None without control counts.
+    z, p_value
+        Its z statistic and two-sided p-value.
+    scale_treated, scale_buffer
+        The factors that scale the control counts to the treated area and the buffer.
+    small_counts
+        A treated or buffer count is below 10: read both displacement measures with care.
+    """
+
+    wdd: float | None
+    se: float | None
+    ci_low: float | None
+    ci_high: float | None
+    z: float | None
+    p_value: float | None
+    scale_treated: float | None
+    scale_buffer: float | None
+    small_counts: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready values."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class DidResult:
     """
     Difference-in-differences count model (see :func:`~.inference.did_poisson`).
@@ -230,6 +274,388 @@ class NotEstimable:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready values, with ``estimable`` false."""
         return {"estimable": False, "reason": self.reason}
+
+
+def _pct(log_value: float | None) -> float | None:
+    """``exp(x) − 1``: a log effect as a change in incidents (−0.3 = 30 % fewer)."""
+    return None if log_value is None else math.expm1(log_value)
+
+
+@dataclass(frozen=True)
+class SiteInference:
+    """
+    One inference procedure's estimate of the effect over camera sites.
+
+    All effects point one way: ``change`` is the change in incidents beyond the controls'
+    (``exp(τ) − 1``; −0.3 = 30 % fewer), and so are the interval ends.
+
+    Attributes
+    ----------
+    method
+        ``"randomization"`` or ``"wild_cluster_bootstrap"``.
+    log_effect
+        τ, the difference of mean log changes (treated − control).
+    change, change_low, change_high
+        The change in incidents and its interval; an end is None when the data cannot bound
+        it.
+    p_value
+        Two-sided p-value of "no effect".
+    significant
+        p < α.
+    alpha
+        The level of the test (1 − confidence level).
+    n_treated, n_control
+        Camera sites and eligible control sites.
+    n_draws
+        Placebo assignments (or bootstrap draws) used.
+    exact
+        Every placebo assignment was enumerated.
+    """
+
+    method: str
+    log_effect: float
+    change: float
+    change_low: float | None
+    change_high: float | None
+    p_value: float
+    significant: bool
+    alpha: float
+    n_treated: int
+    n_control: int
+    n_draws: int
+    exact: bool
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        method: str,
+        log_effect: float,
+        p_value: float,
+        log_low: float | None,
+        log_high: float | None,
+        alpha: float,
+        n_treated: int,
+        n_control: int,
+        n_draws: int,
+        exact: bool,
+    ) -> SiteInference:
+        """The result from the log-scale estimate and interval ends."""
+        return cls(
+            method=method,
+            log_effect=log_effect,
+            change=math.expm1(log_effect),
+            change_low=_pct(log_low),
+            change_high=_pct(log_high),
+            p_value=p_value,
+            significant=p_value < alpha,
+            alpha=alpha,
+            n_treated=n_treated,
+            n_control=n_control,
+            n_draws=n_draws,
+            exact=exact,
+        )
+
+    def covers(self, change: float) -> bool:
+        """Whether the interval holds `change` (a change in incidents, e.g. −0.3)."""
+        lo = -1.0 if self.change_low is None else self.change_low
+        hi = math.inf if self.change_high is None else self.change_high
+        return lo <= change <= hi
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready values, with ``estimable`` true."""
+        return {**asdict(self), "estimable": True}
+
+
+@dataclass(frozen=True)
+class SiteEffect:
+    """
+    One camera site's own before/after comparison with its matched controls.
+
+    Attributes
+    ----------
+    site_id, installed_on
+        The site and its (first) installation day.
+    before, after
+        Its windows: after from the day after installation to the period end (at most a
+        year), before the same calendar days whole years earlier, ending before installation.
+    n_units, n_control_units
+        Its treated units and their matched control units.
+    a, b, c, d
+        Incidents: the site before/after, its controls before/after.
+    odds_ratio, ci_low, ci_high
+        ``(a·d)/(b·c)`` (> 1: relatively fewer at the site) with a 95 % interval whose
+        variance is inflated by the overdispersion.
+    var_log_or
+        ``φ · (1/a + 1/b + 1/c + 1/d)`` (0.5 added to every count when one is 0).
+    change, change_low, change_high
+        The same as a change in incidents at the site beyond its controls' (``1/OR − 1``).
+    """
+
+    site_id: str
+    installed_on: dt.date
+    before: Window
+    after: Window
+    n_units: int
+    n_control_units: int
+    a: int
+    b: int
+    c: int
+    d: int
+    odds_ratio: float
+    ci_low: float
+    ci_high: float
+    var_log_or: float
+    change: float
+    change_low: float
+    change_high: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready values."""
+        out = asdict(self)
+        out.update(
+            installed_on=self.installed_on.isoformat(),
+            before=self.before.to_dict(),
+            after=self.after.to_dict(),
+        )
+        return out
+
+
+@dataclass(frozen=True)
+class PooledOddsRatio:
+    """
+    Random-effects pooling of the sites' odds ratios (DerSimonian & Laird 1986).
+
+    Attributes
+    ----------
+    odds_ratio, ci_low, ci_high
+        The pooled odds ratio (> 1: relatively fewer at the sites) and its 95 % interval.
+    change, change_low, change_high
+        The same as a change in incidents (``1/OR − 1``).
+    tau2, i2, q
+        Between-site variance of the log odds ratios, the share of variation due to it, and
+        Cochran's Q.
+    n_sites
+        Sites pooled.
+    """
+
+    odds_ratio: float
+    ci_low: float
+    ci_high: float
+    change: float
+    change_low: float
+    change_high: float
+    tau2: float
+    i2: float
+    q: float
+    n_sites: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready values."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SiteEffects:
+    """
+    The effect over camera sites, each with its own windows: the follow-up's headline.
+
+    Attributes
+    ----------
+    sites
+        Each site's comparison.
+    pooled
+        Random-effects pooled odds ratio; None without sites.
+    randomization, bootstrap
+        Randomization inference and the wild cluster bootstrap over the sites' log changes
+        (camera sites vs. their control sites); or why they could not be made.
+    dispersion
+        φ, the overdispersion of monthly counts in the before windows (at least 1) that
+        inflates every odds-ratio variance.
+    min_treated_sites
+        Fewer camera sites than this cannot show an effect either way.
+    conclusive
+        There are at least `min_treated_sites` camera sites.
+    matching_window
+        The window the controls were matched on: strictly before every before window.
+    n_sites_without_after
+        Sites installed on the period's last day (no after window; left out).
+    """
+
+    sites: tuple[SiteEffect, ...]
+    pooled: PooledOddsRatio | None
+    randomization: SiteInference | NotEstimable
+    bootstrap: SiteInference | NotEstimable
+    dispersion: float
+    min_treated_sites: int
+    conclusive: bool
+    matching_window: Window
+    n_sites_without_after: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready values."""
+        return {
+            "sites": [s.to_dict() for s in self.sites],
+            "pooled": None if self.pooled is None else self.pooled.to_dict(),
+            "randomization": self.randomization.to_dict(),
+            "bootstrap": self.bootstrap.to_dict(),
+            "dispersion": self.dispersion,
+            "min_treated_sites": self.min_treated_sites,
+            "n_treated_sites": len(self.sites),
+            "conclusive": self.conclusive,
+            "matching_window": self.matching_window.to_dict(),
+            "n_sites_without_after": self.n_sites_without_after,
+        }
+
+
+@dataclass(frozen=True)
+class EffectLine:
+    """
+    One estimate of the effect as a change in incidents (−0.3 = 30 % fewer), with its interval.
+
+    Attributes
+    ----------
+    method
+        ``randomization``, ``wild_cluster_bootstrap``, ``pooled_sites``, ``odds_ratio`` or
+        ``twfe`` (two-way fixed effects, a comparison only).
+    change, change_low, change_high
+        The change and its 95 % interval; an end is None when the data cannot bound it.
+    p_value
+        Two-sided p-value of "no change"; None when the method gives none.
+    """
+
+    method: str
+    change: float
+    change_low: float | None
+    change_high: float | None
+    p_value: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready values."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class EffectSummary:
+    """
+    What the report may say about the effect, and every estimate in one direction.
+
+    Attributes
+    ----------
+    verdict
+        ``too_few_sites`` (fewer camera sites than the minimum: the data cannot show an
+        effect either way), ``uncertain`` (the interval holds no change: not statistically
+        established), ``clear`` (the headline test rejects no change at 5 %) or
+        ``not_estimable``.
+    headline
+        The estimate the verdict rests on (randomization inference over the sites); None
+        when not estimable.
+    lines
+        Every estimate, headline first, the two-way fixed-effects model last.
+    """
+
+    verdict: str
+    headline: EffectLine | None
+    lines: tuple[EffectLine, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready values."""
+        return {
+            "verdict": self.verdict,
+            "headline": None if self.headline is None else self.headline.to_dict(),
+            "lines": [line.to_dict() for line in self.lines],
+        }
+
+
+@dataclass(frozen=True)
+class EventTime:
+    """
+    The effect e bins after installation (negative e: before), relative to e = −1.
+
+    Attributes
+    ----------
+    e
+        Event bin (quarters from the day after installation).
+    log_effect, se
+        θ(e), the cohort-weighted log ratio of ratios, and its standard error.
+    change, change_low, change_high
+        ``exp(θ) − 1`` (a change in incidents) and its 95 % interval.
+    n_sites
+        Camera sites observed at e and at −1.
+    treated, control
+        Incidents in the bin at those sites and at their controls.
+    """
+
+    e: int
+    log_effect: float
+    se: float
+    change: float
+    change_low: float
+    change_high: float
+    n_sites: int
+    treated: int
+    control: int
+
+
+@dataclass(frozen=True)
+class GroupTime:
+    """
+    A cohort's effect (sites installed in one quarter) over its observed post bins.
+
+    Attributes
+    ----------
+    cohort
+        The installation quarter (``2025Q1``), or ``all`` for the site-weighted average.
+    n_sites, n_bins
+        Sites in the cohort and post bins observed.
+    log_effect, se, change, change_low, change_high
+        As for :class:`EventTime`.
+    """
+
+    cohort: str
+    n_sites: int
+    n_bins: int
+    log_effect: float
+    se: float
+    change: float
+    change_low: float
+    change_high: float
+
+
+@dataclass(frozen=True)
+class EventStudy:
+    """
+    Staggered adoption: the event study by quarter, group-time effects, the pre-trend test.
+
+    Attributes
+    ----------
+    bin_days
+        Length of an event bin.
+    events
+        θ(e) for every observed bin, leads first; e = −1 is the base (0).
+    cohorts
+        Each installation cohort's effect.
+    overall
+        The cohorts' site-weighted average; None without a cohort.
+    pretrend_chi2, pretrend_df, pretrend_p
+        Wald test that every lead (e ≤ −2) is 0; None without leads.
+    pretrend_flag
+        The test rejects at 5 %: the camera sites were already changing differently before
+        installation, and the after/before comparisons are suspect.
+    """
+
+    bin_days: int
+    events: tuple[EventTime, ...]
+    cohorts: tuple[GroupTime, ...]
+    overall: GroupTime | None
+    pretrend_chi2: float | None
+    pretrend_df: int
+    pretrend_p: float | None
+    pretrend_flag: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready values."""
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -500,8 +926,23 @@ class FollowupResult:
     unit_roles
         Per unit (index: its id): ``role``, ``group`` (``treated``, ``buffer``, ``control``
         or ``other``), ``installed_on``, ``overlap`` and ``covered_m``. Not written to JSON.
+    sites
+        The effect over camera sites, each in its own windows, with inference that stays
+        valid with few sites (the headline).
+    money
+        Investment and running lines, depreciation, the forecast from plan and run rate, the
+        contract value against the threshold, and storage sizing.
+    displacement_test
+        The weighted displacement difference test of the buffer ring.
+    event_study
+        Group-time effects by installation quarter, the event study and its pre-trend test.
+    effect
+        The verdict the report may state and every estimate as a change in incidents.
     panel_rows
         The unit × month panel the model was fitted on. Not written to JSON.
+    cluster_counts
+        Per cluster (a camera site or one of its control sites): ``site_id``, ``treated``,
+        ``n_units``, the windows and the counts in them. Not written to JSON.
     """
 
     meta: FollowupMeta
@@ -517,8 +958,14 @@ class FollowupResult:
     economics: Economics
     monthly: tuple[MonthlyCounts, ...]
     notes: tuple[Note, ...]
+    sites: SiteEffects
+    effect: EffectSummary
+    event_study: EventStudy
+    displacement_test: WeightedDisplacement
+    money: Money
     unit_roles: pd.DataFrame = field(repr=False, compare=False)
     panel_rows: pd.DataFrame = field(repr=False, compare=False)
+    cluster_counts: pd.DataFrame = field(repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """
@@ -545,6 +992,11 @@ class FollowupResult:
             "economics": self.economics.to_dict(),
             "monthly": [asdict(m) for m in self.monthly],
             "notes": [n.to_dict() for n in self.notes],
+            "sites": self.sites.to_dict(),
+            "effect": self.effect.to_dict(),
+            "event_study": self.event_study.to_dict(),
+            "displacement_test": self.displacement_test.to_dict(),
+            "money": self.money.to_dict(),
         }
         return dict(jsonable(report))
 

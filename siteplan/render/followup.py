@@ -51,6 +51,7 @@ def render_followup(result: FollowupResult, *, generated: dt.date | None = None)
     env.globals["t"] = lambda key, **kw: t(key, lang, **kw)
     env.filters["sek"] = _sek
     env.filters["num"] = _num_filter(decimal_comma=lang == "sv")
+    env.filters["pct"] = _pct_filter(lang)
     econ = result.economics
     return env.get_template("followup.html.j2").render(
         r=result.to_dict(),
@@ -79,6 +80,18 @@ def _num_filter(*, decimal_comma: bool) -> Callable[..., str]:
     return num
 
 
+def _pct_filter(lang: str) -> Callable[..., str]:
+    """A ``pct`` filter: a change as a signed whole percentage; None is an open interval end."""
+
+    def pct(value: float | None, *, low: bool = False) -> str:
+        if value is None:
+            return "−100 %" if low else t("followup.unbounded", lang)
+        number = f"{100 * value:+,.0f}".replace(",", "\u00a0").replace("-", "−")
+        return f"{number} %"
+
+    return pct
+
+
 def followup_charts(result: FollowupResult) -> dict[str, str | None]:
     """
     The page's two charts as PNG data URIs (None when there is nothing to draw).
@@ -92,12 +105,14 @@ def followup_charts(result: FollowupResult) -> dict[str, str | None]:
     -------
     charts
         ``monthly``: incidents per unit and month per group, with the first and last
-        installation marked; ``spending``: spending so far in the year against the budget and
+        installation marked; ``event``: the event study by quarter with 95 % intervals;
+        ``spending``: spending so far in the year against the budget and
         the year-end forecast.
     """
     lang = result.meta.lang
     return {
         "monthly": _monthly_chart(result, lang) if result.monthly else None,
+        "event": _event_chart(result, lang) if result.event_study.events else None,
         "spending": _spending_chart(result.economics, lang)
         if result.economics.cumulative
         else None,
@@ -127,6 +142,27 @@ def _monthly_chart(result: FollowupResult, lang: str) -> str:
     ax.set_ylabel(t("followup.chart.per_unit", lang))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
+    return _png(fig)
+
+
+def _event_chart(result: FollowupResult, lang: str) -> str:
+    """The event study: change against the controls per quarter from installation."""
+    fig = Figure(figsize=(7.5, 3.2))
+    ax = fig.subplots()
+    events = result.event_study.events
+    e = np.array([ev.e for ev in events])
+    y = 100 * np.array([ev.change for ev in events])
+    lo = 100 * np.array([ev.change_low for ev in events])
+    hi = 100 * np.array([ev.change_high for ev in events])
+    colours = [_GROUP_COLOURS["buffer" if k < 0 else "treated"] for k in e]
+    ax.vlines(e, lo, hi, colors=colours, lw=1.5)
+    ax.scatter(e, y, c=colours, s=18, zorder=3)
+    ax.axhline(0, color="#333", lw=0.8)
+    ax.axvline(-0.5, color="#333", ls="--", lw=1)
+    ax.set_xticks(e)
+    ax.set_xlabel(t("followup.chart.event_x", lang))
+    ax.set_ylabel(t("followup.chart.event_y", lang))
+    ax.grid(alpha=0.3)
     return _png(fig)
 
 
