@@ -1,15 +1,23 @@
-"""Benchmark corridor scoring, the heat raster and the hold-out evaluation on the sample town.
+"""Benchmark corridor scoring, its rolling-origin evaluation and its generalisation.
 
-Loads data/sample (OSM, GTFS, incidents, areas and the scenario's scoring section), builds the
-corridors and their walk graph, then times ``score_corridors``, ``heat_raster`` and ``evaluate``
-(wall clock, ``time.perf_counter``) and measures their peak Python-heap memory (``tracemalloc``,
-in a second run so tracing does not slow the timed one) and the process's peak RSS
-(``resource.getrusage``). The numbers replace the "Scoring (sample town)" section of
-benchmarks/RESULTS.md, between ``<!-- scoring:start -->`` and ``<!-- scoring:end -->``.
+Loads the sample town (OSM, GTFS, incidents, areas and the scenario's scoring section), builds
+the corridors and their walk graph, then
+
+1. times ``evaluate`` (rolling-origin folds with the model selection), ``fit_scores`` (the
+   chosen model), ``hotspot_trends`` and ``heat_raster`` (wall clock, ``time.perf_counter``),
+   their peak Python-heap memory (``tracemalloc``, in a second run) and the process's peak RSS;
+2. evaluates the model against the baselines on the sample and on the generated incident
+   processes of :mod:`siteplan.datasets.incident_processes` drawn on the sample's streets
+   (4,000 incidents each, seed 1): mean PAI at 5 % and 10 % over the rolling folds, with the
+   folds' standard deviation;
+3. with ``--scale N``: the sample's incidents replicated and jittered to N, timed and measured.
+
+The numbers replace the "Scoring" section of benchmarks/RESULTS.md, between
+``<!-- scoring:start -->`` and ``<!-- scoring:end -->``.
 
 Run from the repository root::
 
-    python benchmarks/bench_scoring.py
+    python benchmarks/bench_scoring.py [--scale 1000000]
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import resource
 import sys
 import time
 import tracemalloc
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,10 +38,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import shapely  # noqa: E402
+
 from siteplan import scoring  # noqa: E402
 from siteplan.config import load_scenario  # noqa: E402
 from siteplan.corridors import build_corridors, corridor_graph  # noqa: E402
-from siteplan.datasets import sample_dir  # noqa: E402
+from siteplan.datasets import incident_processes, sample_dir  # noqa: E402
 from siteplan.io.areas import load_areas  # noqa: E402
 from siteplan.io.gtfs import load_gtfs  # noqa: E402
 from siteplan.io.incidents import load_incidents  # noqa: E402
@@ -41,6 +54,8 @@ from siteplan.io.osm import load_osm  # noqa: E402
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 START, END = "<!-- scoring:start -->", "<!-- scoring:end -->"
 COMMAND = "python benchmarks/bench_scoring.py"
+N_GENERATED = 4000
+SEED = 1
 
 
 def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
@@ -92,100 +107,168 @@ def load(folder: Path) -> dict[str, Any]:
     }
 
 
-def main(folder: Path, *, write: bool) -> None:
-    (data, load_s) = timed(lambda: load(folder))
+def timings(data: dict[str, Any]) -> tuple[list[str], Any]:
+    """Time and measure each scoring step on the sample; the lines and the evaluation."""
     config, corridors, incidents = data["config"], data["corridors"], data["incidents"]
     stops, areas, graph = data["stops"], data["areas"], data["graph"]
+    evaluation, eval_s = timed(
+        lambda: scoring.evaluate(corridors, incidents, stops, config=config, graph=graph)
+    )
 
-    def run_score() -> Any:
-        return scoring.score_corridors(
-            corridors, incidents, stops, config=config, areas=areas, graph=graph
+    def run_fit() -> Any:
+        return scoring.fit_scores(
+            corridors,
+            incidents,
+            stops,
+            config=config,
+            areas=areas,
+            graph=graph,
+            model=evaluation.selection,
         )
 
-    _scored, score_s = timed(run_score)
+    fit, fit_s = timed(run_fit)
+    hot, hot_s = timed(lambda: scoring.hotspot_trends(fit.corridors, incidents, seed=0))
     weights = scoring.incident_weights(incidents, config=config)
-    bandwidth_m = scoring.bandwidth_for(incidents, config=config, weights=weights)
 
     def run_raster() -> Any:
         return scoring.heat_raster(
             incidents,
             bounds=tuple(corridors.total_bounds),
             cell_m=config.raster_cell_m,
-            bandwidth_m=bandwidth_m,
+            bandwidth_m=fit.bandwidth_m,
             weights=weights,
         )
 
-    def run_evaluate() -> Any:
-        return scoring.evaluate(
-            corridors, incidents, stops, config=config, areas=areas, graph=graph
-        )
-
-    (grid, _), raster_s = timed(run_raster)
-    evaluation, eval_s = timed(run_evaluate)
-    table = evaluation.table
-    # What the policy parts of the score cost in prediction: the incident component alone,
-    # with and without the severity and hour-of-day weights (recency kept).
-    only = {"incidents": 1.0, "area_incidents": 0.0, "footfall": 0.0}
-    variants = {
-        "score, incident component only": config.model_copy(update={"weights": only}),
-        "score, incident component only, no severity/hour weights": config.model_copy(
-            update={"weights": only, "severity": {}, "hour_weights": [1.0] * 24}
-        ),
-    }
-    extra = {
-        name: scoring.evaluate(
-            corridors, incidents, stops, config=cfg, areas=areas, graph=graph, shares=(0.05, 0.1)
-        ).table
-        for name, cfg in variants.items()
-    }
+    _, raster_s = timed(run_raster)
     peaks = {
-        "score_corridors": traced_peak_mib(run_score),
-        "heat_raster": traced_peak_mib(run_raster),
-        "evaluate": traced_peak_mib(run_evaluate),
+        "evaluate": traced_peak_mib(
+            lambda: scoring.evaluate(corridors, incidents, stops, config=config, graph=graph)
+        ),
+        "fit": traced_peak_mib(run_fit),
+        "hot": traced_peak_mib(lambda: scoring.hotspot_trends(fit.corridors, incidents, seed=0)),
+        "raster": traced_peak_mib(run_raster),
     }
-    rss = maxrss_mib()
-
-    n_points = int(incidents.geometry.notna().sum())
-    how_bandwidth = "cross-validated" if config.bandwidth_m == "cv" else "fixed"
+    total = eval_s + fit_s + hot_s + raster_s
     lines = [
-        START,
-        "## Scoring (sample town)",
-        "",
-        f"Measured {dt.date.today().isoformat()} on {platform.machine()} "
-        f"({os.cpu_count()} cores), Python {platform.python_version()}, "
-        f"{platform.system()}. Reproduce: `{COMMAND}`.",
-        "",
-        f"Input: {len(corridors):,} corridor segments ({corridors['length_m'].sum() / 1000:.1f} "
-        f"km), {len(incidents):,} incidents ({n_points:,} with a point), {len(stops):,} stops; "
-        f"bandwidth {bandwidth_m:.0f} m ({how_bandwidth}), "
-        f"raster {grid.shape[0]} x {grid.shape[1]} cells of {config.raster_cell_m:g} m.",
+        f"Sample town: {len(corridors):,} corridor segments "
+        f"({corridors['length_m'].sum() / 1000:.1f} km), {len(incidents):,} incidents, "
+        f"{len(stops):,} stops; model chosen: `{fit.model.label}`, k = "
+        f"{fit.prior_strength_m:.1f} m "
+        f"({len(evaluation.selection.scores['candidate'].unique())} candidates, "
+        f"{len(evaluation.selection.cut_dates)} folds of {evaluation.horizon_days:.0f} days).",
         "",
         "| step | wall time (s) | tracemalloc peak (MiB) |",
         "|---|---:|---:|",
-        f"| load inputs + build corridors (not scoring) | {load_s:.2f} | - |",
-        f"| score_corridors | {score_s:.2f} | {peaks['score_corridors']:.1f} |",
-        f"| heat_raster | {raster_s:.2f} | {peaks['heat_raster']:.1f} |",
-        f"| evaluate (refits the score on the training period) | {eval_s:.2f} | "
+        f"| evaluate (folds, model selection, PAI/PEI/RRI) | {eval_s:.2f} | "
         f"{peaks['evaluate']:.1f} |",
+        f"| fit_scores (the chosen model) | {fit_s:.2f} | {peaks['fit']:.1f} |",
+        f"| hotspot_trends (Gi*, 9,999 permutations; Mann–Kendall) | {hot_s:.2f} | "
+        f"{peaks['hot']:.1f} |",
+        f"| heat_raster | {raster_s:.2f} | {peaks['raster']:.1f} |",
+        f"| **total** | **{total:.2f}** | |",
         "",
-        f"Peak resident memory of the whole process (getrusage maxrss): {rss:.0f} MiB.",
-        "",
-        f"Hold-out evaluation (train before {evaluation.cut_date}, test after; "
-        f"{evaluation.n_train:,} training incidents, {int(table['N_test'].iloc[0]):,} test "
-        "incidents on the network):",
-        "",
-        "| method | share | PAI | PEI |",
-        "|---|---:|---:|---:|",
+        f"Hotspots: {int(hot.corridors['hotspot'].sum())} significant segments; trends "
+        + ", ".join(
+            f"{c} {int((hot.corridors['trend'] == c).sum())}" for c in scoring.TREND_CATEGORIES[:-1]
+        )
+        + ".",
     ]
-    for row in table.itertuples(index=False):
-        lines.append(f"| {row.method} | {row.share:.0%} | {row.pai:.2f} | {row.pei:.2f} |")
-    for name, frame in extra.items():
-        for row in frame[frame["method"] == "score"].itertuples(index=False):
-            lines.append(f"| {name} | {row.share:.0%} | {row.pai:.2f} | {row.pei:.2f} |")
-    lines += [
+    return lines, evaluation
+
+
+def generalisation(data: dict[str, Any], sample_eval: Any) -> list[str]:
+    """Model vs the best baseline at 5 % and 10 % on the sample and each generated process."""
+    config = data["config"]
+    corridors, stops, graph = data["corridors"], data["stops"], data["graph"]
+    towns = {"sample (Exempelstad)": sample_eval}
+    no_cut = config.model_copy(update={"evaluation_cut_date": None})
+    for name in incident_processes.PROCESSES:
+        inc = incident_processes.generate_incidents(
+            corridors, stops, process=name, n=N_GENERATED, seed=SEED
+        )
+        towns[name] = scoring.evaluate(corridors, inc, stops, config=no_cut, graph=graph)
+    lines = [
+        "| town / process | folds | model PAI 5 % | best baseline 5 % | model PAI 10 % | "
+        "best baseline 10 % | model ≥ best? |",
+        "|---|---:|---:|---:|---:|---:|:---:|",
+    ]
+    for name, ev in towns.items():
+        t = ev.table.set_index(["method", "share"])
+        cells, ok = [], True
+        for share in (0.05, 0.10):
+            m = t.loc[("model", share)]
+            base = max(("last_period_counts", "kde"), key=lambda b: t.loc[(b, share), "pai"])
+            b = t.loc[(base, share)]
+            ok &= bool(m["pai"] >= b["pai"])
+            cells += [
+                f"{m['pai']:.2f} ± {m['pai_sd']:.2f}",
+                f"{b['pai']:.2f} ± {b['pai_sd']:.2f} ({base})",
+            ]
+        folds = int(t["n_folds"].max())
+        lines.append(f"| {name} | {folds} | " + " | ".join(cells) + f" | {'yes' if ok else 'NO'} |")
+    return lines
+
+
+def scale(data: dict[str, Any], n: int) -> list[str]:
+    """Replicate and jitter the sample's incidents to `n`; time evaluate + fit + hotspots."""
+    rng = np.random.default_rng(SEED)
+    base = data["incidents"]
+    reps = int(np.ceil(n / len(base)))
+    big = pd.concat([base] * reps).iloc[:n].copy()
+    xy = shapely.get_coordinates(big.geometry.values) + rng.normal(0, 5.0, size=(n, 2))
+    big = big.set_geometry(shapely.points(xy), crs=base.crs)
+    jitter = pd.to_timedelta(rng.integers(-43_200, 43_200, n), unit="s")
+    big["occurred_at"] = big["occurred_at"] + jitter
+    big.index = pd.RangeIndex(n, name="incident_id")
+    config, corridors, stops = data["config"], data["corridors"], data["stops"]
+    rss0 = maxrss_mib()
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    ev, ev_s = timed(lambda: scoring.evaluate(corridors, big, stops, config=config))
+    fit, fit_s = timed(
+        lambda: scoring.fit_scores(corridors, big, stops, config=config, model=ev.selection)
+    )
+    _, hot_s = timed(lambda: scoring.hotspot_trends(fit.corridors, big, seed=0))
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_s = cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime
+    load = os.getloadavg()[0]
+    return [
+        f"Scale: the sample's incidents replicated and jittered (5 m, ±12 h) to {n:,}: "
+        f"evaluate {ev_s:.1f} s, fit_scores {fit_s:.1f} s, hotspot_trends {hot_s:.1f} s "
+        f"(total {ev_s + fit_s + hot_s:.1f} s wall, {cpu_s:.1f} s CPU, load average "
+        f"{load:.1f} on {os.cpu_count()} cores); peak RSS {maxrss_mib():.0f} MiB (before: "
+        f"{rss0:.0f} MiB, with the 1M-row frame built). Target: ≤ 120 s and ≤ 3 GiB.",
+    ]
+
+
+def main(folder: Path, *, write: bool, n_scale: int | None) -> None:
+    warnings.simplefilter("ignore")  # the generated towns' stops without departures
+    data, load_s = timed(lambda: load(folder))
+    time_lines, evaluation = timings(data)
+    lines = [
+        START,
+        "## Scoring",
         "",
-        f"Empirical-Bayes prior strength k = {evaluation.prior_strength_m:.1f} m "
-        "(estimated; small k means each segment's own count decides).",
+        f"Measured {dt.date.today().isoformat()} on {platform.machine()} "
+        f"({os.cpu_count()} cores), Python {platform.python_version()}, "
+        f"{platform.system()}. Reproduce: `{COMMAND}"
+        + (f" --scale {n_scale}" if n_scale else "")
+        + f"`. Loading the inputs and building the corridors (not scoring): {load_s:.2f} s.",
+        "",
+        *time_lines,
+        "",
+        "### Generalisation: model vs baselines over rolling folds",
+        "",
+        "Mean PAI (± standard deviation over the folds) at 5 % and 10 % of the network length. "
+        "Each fold's model is chosen on the earlier folds only; the first fold only serves that "
+        "choice. Baselines: last-period counts and a plain KDE. Generated processes: "
+        f"{N_GENERATED:,} incidents on the sample's streets (seed {SEED}); see docs/datasets.md. "
+        "Scoring configuration: the sample scenario's (bandwidth unset, so chosen among "
+        f"{data['config'].bandwidth_candidates_m} m; severity and hour weights as shipped).",
+        "",
+        *generalisation(data, evaluation),
+        "",
+        *(scale(data, n_scale) if n_scale else ["Scale: not measured in this run (`--scale N`)."]),
+        f"Peak resident memory of the whole process (getrusage maxrss): {maxrss_mib():.0f} MiB.",
         END,
     ]
     if write:
@@ -210,8 +293,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sample", type=Path, default=None, help="town folder (data/sample)")
     parser.add_argument("--dry-run", action="store_true", help="print only, leave RESULTS.md")
+    parser.add_argument("--scale", type=int, default=None, help="also time N incidents")
     args = parser.parse_args()
     folder = args.sample or sample_dir()
     if not (folder / "scenario.toml").exists():
         sys.exit(f"{folder}: the sample town is missing; generate it first.")
-    main(folder, write=not args.dry_run and args.sample is None)
+    main(folder, write=not args.dry_run and args.sample is None, n_scale=args.scale)

@@ -25,6 +25,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from siteplan import __version__, followup, pipeline
+from siteplan import batch as batch_mod
 from siteplan.config import Scenario, load_scenario, scenario_reference
 from siteplan.datasets import followup_paths, get_path
 from siteplan.errors import (
@@ -40,7 +41,8 @@ from siteplan.i18n import t
 from siteplan.io import osm as osm_io
 from siteplan.io.gtfs import download_gtfs_regional
 from siteplan.io.outputs import check_out_dir, read_plan_row, write_bundle, write_plan
-from siteplan.render.followup import render_followup
+from siteplan.io.validation import check_inputs
+from siteplan.render.followup import render_followup, summary_line
 
 app = typer.Typer(
     name="siteplan",
@@ -304,13 +306,15 @@ def plan(
 
 @app.command()
 def validate(scenario: Annotated[Path, typer.Argument(help="The scenario TOML file.")]) -> None:
-    """Check a scenario file and report every problem at once."""
+    """Check a scenario file and its inputs: every check `load` runs short of the walk graph."""
     with _errors():
         sc = load_scenario(scenario)
+        found = check_inputs(sc)
         console.print(
             f"[green]OK[/]: {scenario} (scenario {sc.study_area.name!r}, regime "
             f"{sc.legal.effective_regime}, {len(sc.cameras)} camera models, "
-            f"budget {sc.budget.total_sek:,.0f} SEK)"
+            f"budget {sc.budget.total_sek:,.0f} SEK; {found.incidents:,} incidents "
+            f"({found.incidents_area_level:,} area-level), {found.areas} priority areas)"
         )
 
 
@@ -391,6 +395,15 @@ def followup_cmd(
         bool,
         typer.Option("--grid", help="Square cells instead of corridors (no walk network needed)."),
     ] = False,
+    disclosures: Annotated[
+        Path | None, typer.Option(help="Footage disclosed to the police CSV: date, site, used.")
+    ] = None,
+    uptime: Annotated[
+        Path | None, typer.Option(help="Camera uptime CSV: site/camera, period, uptime_share.")
+    ] = None,
+    interventions: Annotated[
+        Path | None, typer.Option(help="Police cameras, guards etc. (polygons): never controls.")
+    ] = None,
     demo: Annotated[
         bool,
         typer.Option("--demo", help="The sample town's simulated installation (interim 2025)."),
@@ -407,6 +420,8 @@ def followup_cmd(
             sample = followup_paths()
             installed = installed or sample["installed"]
             spending = spending or sample["spending"]
+            disclosures = disclosures or sample["disclosures"]
+            uptime = uptime or sample["uptime"]
             scenario = scenario or get_path("scenario.toml")
             year = year or 2025
             period = period or (None if start or end else "interim")
@@ -424,28 +439,109 @@ def followup_cmd(
             incidents=incidents,
             plan_dir=plan,
             grid=grid,
+            interventions=interventions,
+            disclosures=disclosures,
+            uptime=uptime,
         )
         files = {"followup.html": render_followup(result), "followup.json": result.to_json()}
         out_dir = out or Path("maps") / f"{result.meta.scenario}-followup"
         written = write_bundle(out_dir, files, force=force, kind="followup")
         if not _options().quiet:
-            d, o, e = result.did, result.odds_ratio, result.economics
-            irr = (
-                f"IRR {d.irr:.2f} ({d.ci_low:.2f}-{d.ci_high:.2f})"
-                if isinstance(d, followup.DidResult)
-                else "IRR n/a"
-            )
-            console.print(
-                f"{span.start}..{span.end}: {result.installation.n_installed} cameras; "
-                f"{irr}; OR {o.odds_ratio:.2f} ({o.ci_low:.2f}-{o.ci_high:.2f}); "
-                f"spent {e.spent_sek:,.0f} of {e.budget_sek:,.0f} SEK -> {written}"
-            )
+            line = f"{summary_line(result)} -> {written}"
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
 def reference() -> None:
     """Print the reference of every scenario key (Markdown; docs/scenario.md is this text)."""
     sys.stdout.write(scenario_reference())
+
+
+def _batch_progress(progress: Progress) -> Callable[[batch_mod.BatchStatus], None]:
+    task = progress.add_task("Batch", total=None)
+
+    def callback(status: batch_mod.BatchStatus) -> None:
+        if status.record is None and status.dashboard_link:
+            err_console.print(f"Dask dashboard: {status.dashboard_link}", highlight=False)
+        text = f"Runs: {status.n_done - status.n_failed} done, {status.n_failed} failed"
+        progress.update(task, description=text, total=status.n_total, completed=status.n_done)
+
+    return callback
+
+
+@app.command()
+def batch(
+    scenarios: Annotated[
+        list[Path], typer.Argument(help="Scenario TOML files, or folders of them.")
+    ],
+    sweep: Annotated[
+        Path | None,
+        typer.Option(
+            "--sweep", help="TOML file with a [sweep] table, used instead of each scenario's own."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output folder (default maps/batch).")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="A running Dask scheduler, e.g. tcp://host:8786 (default: a local cluster).",
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Workers of the local cluster.")
+    ] = 2,
+    frontier: Annotated[
+        bool, typer.Option("--frontier/--no-frontier", help="Also sweep each run's frontier.")
+    ] = False,
+    force: Force = False,
+) -> None:
+    """Run many scenarios, or sweeps of one, on Dask; write batch.csv/gpkg and a report.
+
+    Finished runs are stored in the output folder and skipped when the command is run again.
+    Exit code 2 when any run failed (the others are still written).
+    """
+    if _options().verbose < 2:  # Dask logs every worker start and stop at INFO
+        logging.getLogger("distributed").setLevel(logging.ERROR)
+    with _errors():
+        out_dir = check_out_dir(out or Path("maps") / "batch", force=force)
+        runs = batch_mod.runs_from_files(
+            scenarios, sweep=batch_mod.load_sweep(sweep) if sweep else None
+        )
+        stored = batch_mod.read_runs(out_dir)
+
+        def store(records: Any) -> None:
+            batch_mod.store_runs(out_dir, records, force=force)
+
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            disable=_options().quiet,
+        ) as progress:
+            result = batch_mod.run_many(
+                runs,
+                scheduler=scheduler,
+                n_workers=workers,
+                frontier=frontier,
+                stored=stored,
+                progress=_batch_progress(progress),
+                checkpoint=batch_mod.throttled(store),
+            )
+        written = batch_mod.write_batch(result, out_dir, force=force)
+        failed = result.runs[result.runs["status"] == "failed"]
+        for row in failed.itertuples():
+            err_console.print(f"[bold red]Failed:[/] {row.label}: {row.error}", highlight=False)
+        console.print(
+            f"{len(result.runs) - len(failed)} runs finished ({result.n_cached} from an earlier "
+            f"batch), {len(failed)} failed -> {written}"
+        )
+        if len(failed):
+            raise typer.Exit(code=2)
 
 
 @fetch_app.command("osm")

@@ -209,7 +209,10 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Classifying under camera law",
     },
     "step.scoring": {"sv": "Poängsätter stråk", "en": "Scoring corridors"},
-    "step.evaluation": {"sv": "Utvärderar poängen", "en": "Evaluating the score"},
+    "step.evaluation": {
+        "sv": "Väljer och utvärderar poängmodellen",
+        "en": "Choosing and evaluating the score model",
+    },
     "step.coverage": {"sv": "Beräknar kamerors synfält", "en": "Building camera coverage"},
     "step.placement": {"sv": "Optimerar kameraplaceringen", "en": "Optimising camera placement"},
     "step.frontier": {"sv": "Beräknar budgetkurvan", "en": "Sweeping the budget frontier"},
@@ -542,6 +545,143 @@ LABELS: dict[str, dict[str, str]] = {
     "paperwork.trigger.months": {
         "sv": "det har gått 12 månader sedan denna bedömning",
         "en": "12 months have passed since this assessment",
+    },
+    "paperwork.place_type.borderline": {
+        "sv": "hållplatsområde och angränsande plats (gränsfall)",
+        "en": "stop area and adjoining place (borderline)",
+    },
+    "paperwork.forteckning.none_in_regime": {
+        "sv": "Ingen förteckning enligt 10 § fanns under {regime}; raden förs för kommunens bruk.",
+        "en": "No 10 § förteckning existed under {regime}; the row is kept for the "
+        "municipality's records.",
+    },
+    "paperwork.forteckning.no_special": {
+        "sv": "ingen ljudupptagning; ingen särskild teknik (t.ex. bildanalys)",
+        "en": "no sound recording; no special technology (e.g. image analytics)",
+    },
+    "paperwork.forteckning.status_planned": {"sv": "planerad", "en": "planned"},
+    "paperwork.forteckning.start_date": {"sv": "Startdatum", "en": "Start date"},
+    "paperwork.forteckning.end_date": {"sv": "Slutdatum", "en": "End date"},
+    "paperwork.forteckning.status": {"sv": "Status", "en": "Status"},
+    "paperwork.forteckning.changed_dates": {"sv": "Ändringsdatum", "en": "Change dates"},
+    "paperwork.forteckning.required": {
+        "sv": "Post i förteckningen krävs (10 §)",
+        "en": "Förteckning entry required (10 §)",
+    },
+    "paperwork.forteckning.explained": {
+        "sv": "En rad per kamera: förteckningen över pågående kamerabevakning enligt 10 § KBL "
+        "(från 2025-04-01). Den förs av kommunen och visas för IMY på begäran; inget ges in. "
+        "Posten uppdateras vid start, ändring och upphörande och bevaras fem år efter att "
+        "bevakningen upphört. Kameror som bara filmar hållplatsområden är undantagna "
+        "(11 § 5 b) och står med som ej tillämpligt.",
+        "en": "One row per camera: the förteckning of ongoing camera surveillance under 10 § "
+        "KBL (from 2025-04-01). The municipality keeps it and shows it to IMY on request; "
+        "nothing is filed. An entry is updated at start, change and end and kept five years "
+        "after the surveillance ends. Cameras that film only stop areas are exempt "
+        "(11 § 5 b) and are listed as not applicable.",
+    },
+    "paperwork.forteckning.sec_all": {
+        "sv": "Förteckning enligt 10 § kamerabevakningslagen",
+        "en": "Förteckning under 10 § kamerabevakningslagen",
+    },
+    "paperwork.forteckning.sec_entry": {
+        "sv": "Post i förteckningen (10 §)",
+        "en": "Förteckning entry (10 §)",
+    },
+    "paperwork.kind.assessment_forteckning": {
+        "sv": "Dokumenterad intresseavvägning (8–9 §§) och post i förteckningen (10 §)",
+        "en": "Documented balancing of interests (8–9 §§) and förteckning entry (10 §)",
+    },
+    "paperwork.kind.permit_authority": {
+        "sv": "Tillståndsansökan till {authority} (innehåll)",
+        "en": "Permit application to {authority} (content)",
+    },
+    "paperwork.sec.interest_surveillance_8_1": {
+        "sv": "Bevakningsintresset (8 § första stycket)",
+        "en": "The surveillance interest (8 § första stycket)",
+    },
+    "paperwork.sec.interest_individual_8_2": {
+        "sv": "Den enskildes intresse (8 § andra stycket)",
+        "en": "The individual's interest (8 § andra stycket)",
+    },
+    "paperwork.sec.necessity": {
+        "sv": "Behov och brottsutsatt plats (7 §)",
+        "en": "Need and crime-exposed place (7 §)",
+    },
+    "paperwork.sec.annex": {
+        "sv": "Bilaga: undantagsargument (11 § 5 b)",
+        "en": "Annex: the exemption argument (11 § 5 b)",
+    },
+    "paperwork.annex_explained": {
+        "sv": "Kommunens tolkning är att undantaget för hållplatsområden kan gälla. Skälen, "
+        "per kamera och efter vad kameran filmar:",
+        "en": "The municipality reads the stop-area exemption as possibly applying. The "
+        "reasons, per camera and by what the camera films:",
+    },
+    "paperwork.sec.checklist": {
+        "sv": "Checklista för juridisk granskning",
+        "en": "Checklist for the legal review",
+    },
+    "paperwork.sec.view": {
+        "sv": "Vad kamerorna filmar",
+        "en": "What the cameras film",
+    },
+    "paperwork.col.view_share": {
+        "sv": "Andel av vyn i hållplatsområde",
+        "en": "Share of view in stop area",
+    },
+    "paperwork.col.outside_m2": {"sv": "Utanför (m²)", "en": "Outside (m²)"},
+    "paperwork.col.mask_lost": {
+        "sv": "Maskerad bort (andel av vyn)",
+        "en": "Masked away (share of view)",
+    },
+    "paperwork.stop_context": {
+        "sv": "Närmaste hållplats: {name} (station {station}), {d} m från kameran. "
+        "Hållplatsområdet antas vara {r} m runt varje plattform med avgångar: ett antagande, "
+        "inte lag (legal.stop_area_radius_m).",
+        "en": "Nearest stop: {name} (station {station}), {d} m from the camera. The stop area "
+        "is taken as {r} m around every platform with departures: an assumption, not law "
+        "(legal.stop_area_radius_m).",
+    },
+    "paperwork.incidents_in_view": {
+        "sv": "{n} händelser inom det bevakade området. Endast datum, tid och typ redovisas, "
+        "aldrig platsangivelser.",
+        "en": "{n} incidents inside the recorded area. Only date, time and type are shown, "
+        "never locations.",
+    },
+    "paperwork.no_incidents_in_view": {
+        "sv": "Inga lägesbestämda händelser inom det bevakade området. Ett dokumenterat problem "
+        "på just denna plats och dessa tider behövs: komplettera underlaget.",
+        "en": "No located incidents inside the recorded area. A documented problem at this "
+        "exact place and these hours is needed: add evidence.",
+    },
+    "paperwork.sec.near_zone": {
+        "sv": "Händelser i närzonen (högst {m} m utanför det bevakade området)",
+        "en": "Incidents in the near-zone (at most {m} m outside the recorded area)",
+    },
+    "paperwork.near_zone_explained": {
+        "sv": "{n} händelser utanför det bevakade området men inom närzonen. De visar läget "
+        "kring platsen men är inte brott inom det bevakade området. Närzonens bredd är ett "
+        "antagande (legal.near_zone_m).",
+        "en": "{n} incidents outside the recorded area but within the near-zone. They show the "
+        "situation around the place but are not crimes inside the recorded area. The "
+        "near-zone's width is an assumption (legal.near_zone_m).",
+    },
+    "paperwork.recording_hours_in_view": {
+        "sv": "Förslaget täcker minst 80 % av händelserna inom det bevakade området med så få "
+        "timmar per vecka som möjligt; tider efter midnatt hör till kvällen innan.",
+        "en": "The proposal covers at least 80 % of the incidents inside the recorded area "
+        "with as few hours per week as possible; hours after midnight belong to the evening "
+        "before.",
+    },
+    "paperwork.trigger.betydande": {
+        "sv": "bevakningen ändras betydande (9 § andra stycket: ny bedömning krävs)",
+        "en": "the surveillance changes significantly (9 § andra stycket: a new assessment is "
+        "required)",
+    },
+    "paperwork.trigger.months_routine": {
+        "sv": "det har gått 12 månader sedan denna bedömning (kommunens rutin)",
+        "en": "12 months have passed since this assessment (the municipality's routine)",
     },
     "paperwork.no_cameras": {"sv": "Planen har inga kameror.", "en": "The plan has no cameras."},
     "paperwork.yes": {"sv": "ja", "en": "yes"},
@@ -923,6 +1063,317 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "followup.references": {"sv": "Källor", "en": "References"},
     "followup.sek": {"sv": "kr", "en": "SEK"},
+    # followup: effects over camera sites (issue 14)
+    "followup.effect.too_few_sites": {
+        "sv": "Osäkert: med {n} kameraplatser (färre än {min}) kan uppgifterna inte visa en "
+        "effekt åt något håll. Intervallet rymmer {lo} till {hi} (skattning {est}).",
+        "en": "Uncertain: with {n} camera sites (fewer than {min}) the data cannot show an effect "
+        "either way. The interval holds {lo} to {hi} (estimate {est}).",
+    },
+    "followup.effect.uncertain": {
+        "sv": "Osäkert: intervallet rymmer {lo} till {hi} (skattning {est}). Förändringen är "
+        "inte statistiskt säkerställd.",
+        "en": "Uncertain: the interval holds {lo} to {hi} (estimate {est}). The change is not "
+        "statistically established.",
+    },
+    "followup.effect.clear": {
+        "sv": "Intervallet rymmer {lo} till {hi} (skattning {est}) och utesluter ingen "
+        "förändring: förändringen är statistiskt säkerställd på 5 %-nivån. Det visar ett "
+        "samband på dessa platser under perioden, inte att kamerorna orsakade det.",
+        "en": "The interval holds {lo} to {hi} (estimate {est}) and excludes no change: the "
+        "change is statistically established at the 5 % level. It shows an association at "
+        "these sites in this period, not that the cameras caused it.",
+    },
+    "followup.effect.not_estimable": {
+        "sv": "Effekten per kameraplats kunde inte skattas (för få platser eller händelser).",
+        "en": "The effect by camera site could not be estimated (too few sites or incidents).",
+    },
+    "followup.effect.direction": {
+        "sv": "Alla effekter anges som förändring i antal händelser utöver kontrollernas "
+        "(negativ = färre).",
+        "en": "Every effect is a change in incidents beyond the controls' (negative = fewer).",
+    },
+    "followup.unbounded": {"sv": "obegränsat", "en": "unbounded"},
+    "followup.estimates": {"sv": "Alla skattningar", "en": "All estimates"},
+    "followup.estimate": {"sv": "Skattning", "en": "Estimate"},
+    "followup.interval": {"sv": "95 % intervall", "en": "95 % interval"},
+    "followup.method_col": {"sv": "Metod", "en": "Method"},
+    "followup.method.randomization": {
+        "sv": "Placebotest över kontrollplatser (huvudresultat)",
+        "en": "Randomization (placebo) inference over control sites (headline)",
+    },
+    "followup.method.wild_cluster_bootstrap": {
+        "sv": "Vild klusterbootstrap, kluster = plats",
+        "en": "Wild cluster bootstrap, clustered by site",
+    },
+    "followup.method.pooled_sites": {
+        "sv": "Oddskvoter per plats, sammanvägda (slumpeffekter)",
+        "en": "Site odds ratios, pooled (random effects)",
+    },
+    "followup.method.odds_ratio": {
+        "sv": "Oddskvot av summerade antal",
+        "en": "Odds ratio of the summed counts",
+    },
+    "followup.method.twfe": {
+        "sv": "Tvåvägs fasta effekter per månad (endast jämförelse)",
+        "en": "Two-way fixed effects by month (comparison only)",
+    },
+    "followup.sites_title": {"sv": "Effekt per kameraplats", "en": "Effect by camera site"},
+    "followup.site": {"sv": "Plats", "en": "Site"},
+    "followup.installed_on": {"sv": "Installerad", "en": "Installed"},
+    "followup.site_counts": {"sv": "Plats före → efter", "en": "Site before → after"},
+    "followup.control_counts": {"sv": "Kontroller före → efter", "en": "Controls before → after"},
+    "followup.sites_explained": {
+        "sv": "Varje plats jämförs från sin egen installationsdag: efter = dagen efter "
+        "installationen till periodens slut (högst ett år), före = samma kalenderdagar hela år "
+        "tidigare. Kontrollerna matchades på antal händelser {match_start} – {match_end}, före "
+        "alla före-perioder. Oddskvoternas varians är uppräknad med överspridningen φ = {phi} "
+        "(Farrington m.fl. 2007) och platserna vägs samman med slumpeffekter (DerSimonian & "
+        "Laird 1986). Placebotestet flyttar kamerornas platser till {n_control} kontrollplatser "
+        "({n_draws} tilldelningar) och ger ett giltigt intervall även med få platser; med färre "
+        "än {min} kameraplatser redovisas inget resultat som säkerställt.",
+        "en": "Each site is compared from its own installation day: after = the day after "
+        "installation to the end of the period (at most a year), before = the same calendar "
+        "days whole years earlier. The controls were matched on incidents {match_start} – "
+        "{match_end}, before every before window. The odds-ratio variances are inflated by the "
+        "overdispersion φ = {phi} (Farrington et al. 2007) and the sites are pooled with "
+        "random effects (DerSimonian & Laird 1986). The placebo test moves the cameras to "
+        "{n_control} control sites ({n_draws} assignments) and gives a valid interval even "
+        "with few sites; with fewer than {min} camera sites no result is called established.",
+    },
+    "followup.rtm": {
+        "sv": "Kameraplatserna valdes för att de hade många händelser. En del av en minskning "
+        "där kan vara regression mot medelvärdet, inte en effekt av kamerorna.",
+        "en": "The camera sites were chosen because they had many incidents. Part of a drop "
+        "there may be regression to the mean, not an effect of the cameras.",
+    },
+    "followup.note.no_after_window": {
+        "sv": "{n} plats(er) installerades på periodens sista dag och har ingen efter-period.",
+        "en": "{n} site(s) were installed on the last day of the period and have no after window.",
+    },
+    "followup.windows_envelope": {
+        "sv": "Platsernas egna perioder: efter från {after_start} (första platsen) till "
+        "{after_end}; före inom {before_start} – {before_end}.",
+        "en": "The sites' own windows: after from {after_start} (first site) to {after_end}; "
+        "before within {before_start} – {before_end}.",
+    },
+    "followup.method.group_time": {
+        "sv": "Grupp–tid-effekter per installationskvartal (Callaway & Sant'Anna)",
+        "en": "Group-time effects by installation quarter (Callaway & Sant'Anna)",
+    },
+    "followup.event_title": {
+        "sv": "Före och efter installationen, kvartal för kvartal",
+        "en": "Before and after installation, quarter by quarter",
+    },
+    "followup.event_explained": {
+        "sv": "Förändring i kameraplatsernas händelser mot deras kontroller, per kvartal räknat "
+        "från varje plats egen installation, jämfört med kvartalet före (−1). Punkter före "
+        "installationen ska ligga nära 0; annars förändrades platserna redan innan kamerorna "
+        "kom. Tvåvägs fasta effekter visas bara som jämförelse: de blir snedvridna när "
+        "installationerna sker vid olika tidpunkter (Goodman-Bacon 2021).",
+        "en": "Change in the camera sites' incidents against their controls, by quarter counted "
+        "from each site's own installation, relative to the quarter before (−1). Points before "
+        "installation should lie near 0; otherwise the sites were already changing before the "
+        "cameras came. Two-way fixed effects are shown only as a comparison: they are biased "
+        "when installations happen at different times (Goodman-Bacon 2021).",
+    },
+    "followup.pretrend_ok": {
+        "sv": "Test av trend före installationen: p = {p} ({df} kvartal); ingen tydlig förtrend.",
+        "en": "Test of a trend before installation: p = {p} ({df} quarters); no clear pre-trend.",
+    },
+    "followup.note.pretrend": {
+        "sv": "Kameraplatserna förändrades redan före installationen annorlunda än kontrollerna "
+        "(test av förtrend p = {p}): jämförelserna före/efter är osäkra.",
+        "en": "The camera sites were already changing differently from their controls before "
+        "installation (pre-trend test p = {p}): the before/after comparisons are suspect.",
+    },
+    "followup.pretrend_none": {
+        "sv": "För få kvartal före installationen för ett test av förtrend.",
+        "en": "Too few quarters before installation to test for a pre-trend.",
+    },
+    "followup.chart.event_x": {
+        "sv": "Kvartal från installationen",
+        "en": "Quarters from installation",
+    },
+    "followup.chart.event_y": {
+        "sv": "Förändring mot kontroller (%)",
+        "en": "Change against controls (%)",
+    },
+    "followup.cohort": {"sv": "Installationskvartal", "en": "Installation quarter"},
+    "followup.wdd": {
+        "sv": "Viktad förflyttningsdifferens (WDD): {wdd} händelser (95 % intervall {lo} till "
+        "{hi}, p = {p}). Negativ = färre händelser i kameraområdena och buffertzonen "
+        "tillsammans än kontrollerna förutsäger, efter eventuell förflyttning.",
+        "en": "Weighted displacement difference (WDD): {wdd} incidents (95 % interval {lo} to "
+        "{hi}, p = {p}). Negative = fewer incidents in the camera areas and the buffer together "
+        "than the controls predict, net of any displacement.",
+    },
+    "followup.wdd_none": {
+        "sv": "WDD kan inte beräknas: kontrollområdena saknar händelser före.",
+        "en": "The WDD cannot be computed: the control areas have no incidents before.",
+    },
+    "followup.wdq_explained2": {
+        "sv": "WDQ = (Ba/Ca − Bb/Cb) / (Ra/Ca − Rb/Cb) med R kameraområdena, B buffertzonen, "
+        "C kontrollområdena, b före och a efter (Bowers & Johnson 2003); tolkas bara när "
+        "framgångsmåttet är negativt. WDD = ΔR − k_R·ΔC + ΔB − k_B·ΔC med kontrollerna skalade "
+        "till respektive områdes nivå före, varians = summan av antalen (Wheeler & Ratcliffe "
+        "2018).",
+        "en": "WDQ = (Ba/Ca − Bb/Cb) / (Ra/Ca − Rb/Cb) with R the camera areas, B the buffer, C "
+        "the control areas, b before and a after (Bowers & Johnson 2003); read only when the "
+        "success measure is negative. WDD = ΔR − k_R·ΔC + ΔB − k_B·ΔC with the controls scaled "
+        "to each area's level before, variance = the sum of the counts (Wheeler & Ratcliffe "
+        "2018).",
+    },
+    "followup.note.small_counts": {
+        "sv": "Antalen i kameraområdena eller buffertzonen är små (under 10 i en period): läs "
+        "förflyttningsmåtten försiktigt.",
+        "en": "The counts in the camera areas or the buffer are small (below 10 in a window): "
+        "read the displacement measures with care.",
+    },
+    "followup.money_title": {"sv": "Investering och drift", "en": "Investment and running costs"},
+    "followup.line": {"sv": "Post", "en": "Line"},
+    "followup.line_budget": {"sv": "Budget", "en": "Budget"},
+    "followup.actual": {"sv": "Utfall i år", "en": "Actual this year"},
+    "followup.committed": {"sv": "Beslutat/planerat", "en": "Committed"},
+    "followup.investment": {"sv": "Investering", "en": "Investment"},
+    "followup.running": {"sv": "Drift", "en": "Running costs"},
+    "followup.depreciation": {
+        "sv": "Avskrivning {years:g} år: {per_year} kr per år.",
+        "en": "Depreciation over {years:g} years: {per_year} SEK a year.",
+    },
+    "followup.forecast_plan": {
+        "sv": "Prognosen för helåret är utfallet hittills plus planerad återstående investering "
+        "({remaining} kr) plus driftkostnaden i nuvarande takt ({rate} kr per månad i {months} "
+        "månader), inte en linjär uppräkning av utfallet.",
+        "en": "The year-end forecast is spending so far plus the planned remaining investment "
+        "({remaining} SEK) plus running costs at the current rate ({rate} SEK a month for "
+        "{months} months), not a linear extrapolation of spending.",
+    },
+    "followup.procurement": {
+        "sv": "Kontraktsvärde inklusive drift i {years:g} år och optioner: {value} kr.",
+        "en": "Contract value including {years:g} years of operation and options: {value} SEK.",
+    },
+    "followup.threshold_above": {
+        "sv": "Över gränsen för direktupphandling ({limit} kr, {year}, källa: {source}): "
+        "upphandla enligt LOU.",
+        "en": "Above the direct-procurement threshold ({limit} SEK, {year}, source: {source}): "
+        "procure under the Public Procurement Act.",
+    },
+    "followup.threshold_below": {
+        "sv": "Under gränsen för direktupphandling ({limit} kr, {year}, källa: {source}).",
+        "en": "Below the direct-procurement threshold ({limit} SEK, {year}, source: {source}).",
+    },
+    "followup.threshold_missing": {
+        "sv": "Ingen gräns för direktupphandling angiven (followup.direct_procurement_"
+        "threshold_sek); ange årets värde och källa.",
+        "en": "No direct-procurement threshold given (followup.direct_procurement_threshold_"
+        "sek); give this year's value and its source.",
+    },
+    "followup.storage": {
+        "sv": "Lagring för {days} dygns bevarande ({codec}, {fps:g} bilder/s, aktivitet "
+        "{activity}): {tb} TB totalt, {mbps} Mbit/s.",
+        "en": "Storage for {days} days of retention ({codec}, {fps:g} frames/s, activity "
+        "{activity}): {tb} TB in total, {mbps} Mbit/s.",
+    },
+    "followup.bitrate": {"sv": "Bithastighet (Mbit/s)", "en": "Bitrate (Mbit/s)"},
+    "followup.storage_tb": {"sv": "Lagring (TB)", "en": "Storage (TB)"},
+    # followup: controls, regression to the mean, operations (issue 14)
+    "followup.controls_title": {"sv": "Kontroller", "en": "Controls"},
+    "followup.interventions": {
+        "sv": "{areas} område(n) med andra insatser (polisens kameror, väktare) är angivna: "
+        "{units} enhet(er) som berör dem används aldrig som kontroller. {treated} enhet(er) "
+        "på kameraplatserna berör sådana områden; förändringen där är inte kamerornas enbart.",
+        "en": "{areas} area(s) of other interventions (police cameras, guards) are given: "
+        "{units} unit(s) touching them never serve as controls. {treated} camera-site unit(s) "
+        "touch such areas; the change there is not the cameras' alone.",
+    },
+    "followup.interventions_none": {
+        "sv": "Inget lager med andra insatser (polisens kameror, väktare) angavs; kontrollerna "
+        "kan ha påverkats av sådana.",
+        "en": "No layer of other interventions (police cameras, guards) was given; the "
+        "controls may have been affected by such.",
+    },
+    "followup.note.treated_in_interventions": {
+        "sv": "{n} enhet(er) på kameraplatserna ligger i områden med andra insatser.",
+        "en": "{n} camera-site unit(s) lie in areas of other interventions.",
+    },
+    "followup.rtm.hotspot": {
+        "sv": "Kameraplatserna hade {ratio} gånger så många händelser per enhet som en "
+        "genomsnittlig enhet med händelser under matchningsperioden ({start} – {end}).",
+        "en": "The camera sites had {ratio} times the incidents per unit of the average unit "
+        "with incidents in the matching window ({start} – {end}).",
+    },
+    "followup.rtm.flagged": {
+        "sv": "Fram till installationen ändrades händelserna där {t_rise}, hos kontrollerna "
+        "{c_rise}: platserna låg på en topp, och en del av en senare minskning kan vara "
+        "regression mot medelvärdet.",
+        "en": "Up to installation their incidents changed {t_rise}, the controls' {c_rise}: "
+        "the sites were at a peak, and part of a later drop may be regression to the mean.",
+    },
+    "followup.rtm.not_flagged": {
+        "sv": "Fram till installationen ändrades händelserna där {t_rise}, hos kontrollerna "
+        "{c_rise}: ingen topp just före installationen syns, men regression mot "
+        "medelvärdet kan inte uteslutas.",
+        "en": "Up to installation their incidents changed {t_rise}, the controls' {c_rise}: "
+        "no peak just before installation shows, but regression to the mean cannot be "
+        "ruled out.",
+    },
+    "followup.rtm.undefined": {
+        "sv": "För få händelser under matchningsperioden för att jämföra utvecklingen före "
+        "installationen.",
+        "en": "Too few incidents in the matching window to compare the trend before installation.",
+    },
+    "followup.rtm.match_rate": {
+        "sv": "Händelser per enhet och 30 dagar, matchningsperioden",
+        "en": "Incidents per unit and 30 days, matching window",
+    },
+    "followup.rtm.before_rate": {
+        "sv": "Händelser per enhet och 30 dagar, före-perioderna",
+        "en": "Incidents per unit and 30 days, before windows",
+    },
+    "followup.rtm.all_units": {"sv": "Enheter med händelser", "en": "Units with incidents"},
+    "followup.operations_title": {
+        "sv": "Drift: utlämnat material och drifttid",
+        "en": "Operations: footage disclosed and uptime",
+    },
+    "followup.disclosures": {
+        "sv": "Utlämnat material till polisen",
+        "en": "Footage disclosed to the police",
+    },
+    "followup.disclosures_used": {
+        "sv": "{used} användes i ärendet ({share} av kända)",
+        "en": "{used} used in the case ({share} of known)",
+    },
+    "followup.per_30_days": {"sv": "per 30 dagar", "en": "per 30 days"},
+    "followup.uptime": {"sv": "Drifttid", "en": "Uptime"},
+    "followup.downtime_hours": {"sv": "timmar ur drift", "en": "hours down"},
+    "followup.active_days": {"sv": "Dagar i drift", "en": "Days in service"},
+    "followup.used_col": {"sv": "Använt", "en": "Used"},
+    "followup.not_used_col": {"sv": "Ej använt", "en": "Not used"},
+    "followup.unknown_col": {"sv": "Okänt", "en": "Unknown"},
+    "followup.used_share": {"sv": "Andel använt", "en": "Share used"},
+    "followup.operations_explained": {
+        "sv": "Räknat per kameraplats från installationen (eller periodens början) till "
+        "periodens slut. Andelen använt räknas bland utlämningar där utfallet är känt; "
+        "drifttiden är ett timvägt medel av registrerade perioder.",
+        "en": "Counted per camera site from installation (or the period start) to the period "
+        "end. The share used is among disclosures whose outcome is known; uptime is an "
+        "hours-weighted mean of the records.",
+    },
+    "followup.operations_unmatched": {
+        "sv": "{disclosures} utlämning(ar) och {uptime} drifttidsrad(er) angav ingen "
+        "installerad plats eller kamera och är utelämnade.",
+        "en": "{disclosures} disclosure(s) and {uptime} uptime record(s) named no installed "
+        "site or camera and are left out.",
+    },
+    "followup.operations_outside": {
+        "sv": "{n} utlämning(ar) är daterade före platsens installation och är utelämnade.",
+        "en": "{n} disclosure(s) are dated before the site's installation and are left out.",
+    },
+    "followup.summary_spent": {
+        "sv": "{cameras} kameror; använt {spent} av {budget} kr",
+        "en": "{cameras} cameras; spent {spent} of {budget} SEK",
+    },
 }
 
 

@@ -13,7 +13,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import networkx as nx
@@ -29,6 +29,7 @@ from siteplan.io import areas as areas_io
 from siteplan.io import cameras as cameras_io
 from siteplan.io import gtfs as gtfs_io
 from siteplan.io import incidents as incidents_io
+from siteplan.io import operations as operations_io
 from siteplan.io import osm as osm_io
 from siteplan.io import plan as plan_io
 from siteplan.io import spending as spending_io
@@ -53,8 +54,8 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("load", "Loading inputs"),
     ("corridors", "Building corridors"),
     ("legal", "Classifying under camera law"),
+    ("evaluation", "Choosing and evaluating the score model over rolling folds"),
     ("scoring", "Scoring corridors"),
-    ("evaluation", "Evaluating the score on a hold-out"),
     ("coverage", "Building camera options and coverage"),
     ("placement", "Optimising camera placement"),
     ("frontier", "Sweeping the budget frontier"),
@@ -112,6 +113,8 @@ class PlanResult:
     heat, heat_transform
         Incident intensity raster (float32) and its affine transform, in the working CRS;
         zero outside the privacy cells that hold at least k incidents, so it can be shared.
+    hotspots
+        Hotspot significance (Getis-Ord Gi*, FDR-controlled) and trend per corridor.
     evaluation
         The hold-out evaluation (PAI/PEI table, cut date, bandwidth) from
         :func:`siteplan.scoring.evaluate`.
@@ -154,6 +157,7 @@ class PlanResult:
     heat: np.ndarray
     heat_transform: Any
     evaluation: scoring.Evaluation
+    hotspots: scoring.Hotspots
     sites: gpd.GeoDataFrame
     problem: PlacementProblem
     plan: placement.CameraPlacement
@@ -293,37 +297,24 @@ def run(
     stops = inputs.transit.stops
     with _step("legal", seconds, progress):
         corr = legal.classify(corr, stops, config=scenario.legal, graph=graph)
-    with _step("scoring", seconds, progress):
-        weights = scoring.incident_weights(inputs.incidents, config=scenario.scoring)
-        bandwidth_m = scoring.bandwidth_for(
-            inputs.incidents, config=scenario.scoring, weights=weights
-        )
-        corr = scoring.score_corridors(
-            corr,
-            inputs.incidents,
+        areas = legal.stop_areas(
             stops,
-            config=scenario.scoring,
-            areas=inputs.areas,
-            graph=graph,
-            bandwidth_m=bandwidth_m,
-        )
-        heat, transform = scoring.heat_raster(
-            inputs.incidents,
-            bounds=tuple(corr.total_bounds),
-            cell_m=scenario.scoring.raster_cell_m,
-            bandwidth_m=bandwidth_m,
-            weights=weights,
+            radius_m=scenario.legal.stop_area_radius_m,
+            departures=inputs.transit.departures,
         )
     with _step("evaluation", seconds, progress):
         evaluation = _evaluation(scenario, corr, inputs, graph)
+    with _step("scoring", seconds, progress):
+        corr, hotspots, heat, transform = _score(scenario, corr, inputs, graph, evaluation)
     with _step("coverage", seconds, progress):
-        sites, problem = _coverage(scenario, corr, inputs)
+        sites, problem = _coverage(scenario, corr, inputs, areas)
     with _step("placement", seconds, progress):
         plan = placement.CameraPlacement.from_scenario(scenario).solve(problem)
     with _step("frontier", seconds, progress):
         front = _frontier(scenario, problem, plan) if frontier else pd.DataFrame()
     with _step("summary", seconds, progress):
         cameras, footprints = _cameras(problem, plan, scenario)
+        cameras, footprints = _cameras_by_view(cameras, footprints, areas, corr, problem, scenario)
         corr = corr.assign(covered_share=_covered_share(problem, plan, corr.index))
         summary = summarise(scenario, corr, problem, plan, evaluation, front, cameras, footprints)
     with _step("deliverables", seconds, progress):
@@ -338,6 +329,7 @@ def run(
         heat=heat,
         heat_transform=transform,
         evaluation=evaluation,
+        hotspots=hotspots,
         sites=sites,
         problem=problem,
         plan=plan,
@@ -348,6 +340,36 @@ def run(
         seconds=seconds,
         **parts,
     )
+
+
+def _score(
+    scenario: Scenario,
+    corr: gpd.GeoDataFrame,
+    inputs: PlanInputs,
+    graph: nx.Graph,
+    evaluation: scoring.Evaluation,
+) -> tuple[gpd.GeoDataFrame, scoring.Hotspots, np.ndarray, Any]:
+    """Risk, exposure and priority with the model the evaluation chose; hotspots; heat raster."""
+    fit = scoring.fit_scores(
+        corr,
+        inputs.incidents,
+        inputs.transit.stops,
+        config=scenario.scoring,
+        areas=inputs.areas,
+        graph=graph,
+        model=evaluation.selection,  # None (no evaluation): the fit selects its own
+    )
+    hotspots = scoring.hotspot_trends(fit.corridors, inputs.incidents, seed=scenario.placement.seed)
+    corr = scoring.annotate(fit.corridors, hotspots)
+    weights = scoring.incident_weights(inputs.incidents, config=scenario.scoring)
+    heat, transform = scoring.heat_raster(
+        inputs.incidents,
+        bounds=tuple(corr.total_bounds),
+        cell_m=scenario.scoring.raster_cell_m,
+        bandwidth_m=fit.bandwidth_m,
+        weights=weights,
+    )
+    return corr, hotspots, heat, transform
 
 
 def _corridors(scenario: Scenario, inputs: PlanInputs) -> tuple[gpd.GeoDataFrame, nx.Graph]:
@@ -382,9 +404,17 @@ def build_corridors_and_law(
 
 
 def _coverage(
-    scenario: Scenario, corr: gpd.GeoDataFrame, inputs: PlanInputs
+    scenario: Scenario,
+    corr: gpd.GeoDataFrame,
+    inputs: PlanInputs,
+    stop_areas: gpd.GeoDataFrame | None = None,
 ) -> tuple[gpd.GeoDataFrame, PlacementProblem]:
-    """Candidate sites (with legal class) and the placement problem over them."""
+    """
+    Candidate sites (with legal class) and the placement problem over them.
+
+    With `stop_areas`, every option carries the legal class of what it films (see
+    :func:`siteplan.legal.classify_views`) and is priced by it.
+    """
     stops = inputs.transit.stops
     sites = coverage.candidate_sites(
         corr,
@@ -402,6 +432,8 @@ def _coverage(
         scenario=scenario,
         installed=inputs.installed,
         exclusion=inputs.exclusion,
+        stop_areas=stop_areas,
+        strak=legal.strak_segments(corr),
     )
     return sites, problem
 
@@ -492,6 +524,14 @@ def _evaluation(
     plan does not need the evaluation, so it goes on without it.
     """
     times = inputs.incidents["occurred_at"]
+    if times.isna().all() and len(times):
+        warnings.warn(
+            "skipped the hold-out evaluation: the incidents have no time "
+            "(inputs.incident_columns.time = 'none'), so no period can be held out.",
+            InputWarning,
+            stacklevel=3,
+        )
+        return scoring.Evaluation.empty()
     if scenario.scoring.evaluation_cut_date is None and times.nunique() < 2:
         warnings.warn(
             f"skipped the hold-out evaluation: the {len(times)} incident(s) all have one time, "
@@ -617,6 +657,49 @@ def _cameras(
     return cams, foot
 
 
+def _cameras_by_view(
+    cameras: gpd.GeoDataFrame,
+    footprints: gpd.GeoDataFrame,
+    stop_areas: gpd.GeoDataFrame,
+    corr: gpd.GeoDataFrame,
+    problem: PlacementProblem,
+    scenario: Scenario,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """
+    Each chosen camera classified by what it films (11 § 5 b: surveillance *of* a stop area).
+
+    ``legal_class``, ``legal_wording``, ``legal_reason``, ``legal_stop_id``,
+    ``legal_distance_m`` and the view columns (share inside stop areas, outside area, stråk)
+    come from :func:`siteplan.legal.classify_views` on the camera's footprint; the site's
+    position-based reason is kept as ``site_legal_reason``; ``mask_lost_share`` is the share
+    of the view a camera masked to the stop area gives up (0 unmasked).
+    """
+    views = legal.classify_views(
+        footprints,
+        stop_areas,
+        legal.strak_segments(corr),
+        config=scenario.legal,
+        lang=scenario.output.language,
+    )
+    lost = problem.options.get("mask_lost_share")
+    views["mask_lost_share"] = (
+        0.0 if lost is None else lost.reindex(cameras["option_id"]).fillna(0.0).to_numpy()
+    )
+    columns = [*legal.LEGAL_COLUMNS, *legal.VIEW_COLUMNS, "mask_lost_share"]
+    cams = cameras.assign(site_legal_reason=cameras["legal_reason"])
+    cams = cams.drop(columns=[c for c in columns if c in cams.columns]).join(views[columns])
+    foot = footprints.drop(columns=[c for c in columns if c in footprints.columns])
+    foot = foot.join(views[columns])
+    counts = views["legal_class"].value_counts()
+    log.info(
+        "cameras by view: %d stop_area, %d stop_area_borderline, %d general",
+        counts.get("stop_area", 0),
+        counts.get("stop_area_borderline", 0),
+        counts.get("general", 0),
+    )
+    return cams, foot
+
+
 def _covered_share(
     problem: PlacementProblem, plan: placement.CameraPlacement, index: pd.Index
 ) -> pd.Series:
@@ -650,6 +733,19 @@ def _group_summary(
             "coverage_share": covered / total if total > 0 else 0.0,
         }
     return out
+
+
+def _model_summary(evaluation: scoring.Evaluation) -> dict[str, Any] | None:
+    """The score model the rolling-origin folds chose, for summary.json."""
+    selection = evaluation.selection
+    if selection is None:
+        return None
+    return {
+        "chosen": selection.model.label,
+        "fallback_reason": selection.fallback_reason,
+        "horizon_days": evaluation.horizon_days,
+        "fold_cut_dates": [d.isoformat() for d in selection.cut_dates],
+    }
 
 
 def summarise(
@@ -718,7 +814,13 @@ def summarise(
         },
         "greedy_objective": float(plan.greedy_objective_),
         "evaluation": evaluation.table.to_dict(orient="records"),
+        "evaluation_folds": evaluation.folds.to_dict(orient="records"),
         "evaluation_cut_date": str(evaluation.cut_date or ""),
+        "model": _model_summary(evaluation),
+        "hotspots": {
+            c: int((corridors["trend"] == c).sum()) if "trend" in corridors else 0
+            for c in scoring.TREND_CATEGORIES
+        },
         "frontier": frontier.to_dict(orient="records"),
         "assumptions": {
             "stop_area_radius_m": scenario.legal.stop_area_radius_m,
@@ -740,6 +842,9 @@ def run_followup(
     grid: bool = False,
     inputs: PlanInputs | None = None,
     settings: followup.FollowupSettings | None = None,
+    interventions: str | os.PathLike[str] | gpd.GeoDataFrame | None = None,
+    disclosures: str | os.PathLike[str] | pd.DataFrame | None = None,
+    uptime: str | os.PathLike[str] | pd.DataFrame | None = None,
 ) -> followup.FollowupResult:
     """
     Follow up a scenario's installed cameras: effect on incidents and spending, one period.
@@ -772,6 +877,10 @@ def run_followup(
         Already loaded inputs of `scenario`; loaded if None.
     settings
         Analysis settings (default :class:`siteplan.followup.FollowupSettings`).
+    interventions
+        Polygons of other interventions (never controls); None: ``followup.interventions``.
+    disclosures, uptime
+        Footage disclosed to the police and camera uptime (files or frames); None: not kept.
 
     Returns
     -------
@@ -782,29 +891,90 @@ def run_followup(
         span = period
     else:
         span = followup.report_period(period, year=year)
+    tables = _followup_tables(scenario, installed, spending, disclosures, uptime)  # fail fast
     inputs = inputs or load_inputs(scenario)
-    crs = scenario.study_area.crs
+    layers = _followup_layers(scenario, inputs, plan_dir, grid=grid)
+    return followup.followup(
+        tables.installed,
+        _followup_incidents(scenario, inputs, incidents),
+        tables.spending,
+        period=span,
+        scenario=scenario,
+        corridors=layers.corridors,
+        footprints=layers.footprints,
+        settings=settings,
+        interventions=_followup_interventions(scenario, interventions),
+        disclosures=tables.disclosures,
+        uptime=tables.uptime,
+    )
+
+
+class _FollowupTables(NamedTuple):
+    """The follow-up's tables, loaded."""
+
+    installed: gpd.GeoDataFrame
+    spending: pd.DataFrame
+    disclosures: pd.DataFrame | None
+    uptime: pd.DataFrame | None
+
+
+def _followup_tables(
+    scenario: Scenario,
+    installed: str | os.PathLike[str] | gpd.GeoDataFrame,
+    spending: str | os.PathLike[str] | pd.DataFrame,
+    disclosures: str | os.PathLike[str] | pd.DataFrame | None,
+    uptime: str | os.PathLike[str] | pd.DataFrame | None,
+) -> _FollowupTables:
+    """Installed cameras, spending, disclosures and uptime: given frames, or read from files."""
     if not isinstance(installed, gpd.GeoDataFrame):
+        crs = scenario.study_area.crs
         installed = cameras_io.load_installed_cameras(installed, crs=crs, dated=True)
     if not isinstance(spending, pd.DataFrame):
         spending = spending_io.load_spending(spending)
+    if disclosures is not None and not isinstance(disclosures, pd.DataFrame):
+        disclosures = operations_io.load_disclosures(disclosures)
+    if uptime is not None and not isinstance(uptime, pd.DataFrame):
+        uptime = operations_io.load_uptime(uptime)
+    return _FollowupTables(installed, spending, disclosures, uptime)
+
+
+class _FollowupLayers(NamedTuple):
+    """The plan's footprints (None: rebuilt) and the units (None: grid cells)."""
+
+    footprints: gpd.GeoDataFrame | None
+    corridors: gpd.GeoDataFrame | None
+
+
+def _followup_layers(
+    scenario: Scenario,
+    inputs: PlanInputs,
+    plan_dir: str | os.PathLike[str] | None,
+    *,
+    grid: bool,
+) -> _FollowupLayers:
+    """Footprints and corridors from the plan's folder, else corridors built as run builds them."""
     footprints = corridors = None
     if plan_dir is not None:
-        footprints, corridors = plan_io.load_plan_layers(plan_dir, crs=crs)
+        footprints, corridors = plan_io.load_plan_layers(plan_dir, crs=scenario.study_area.crs)
     if grid:
         corridors = None
     elif corridors is None:
         corridors, _ = build_corridors_and_law(scenario, inputs)
-    return followup.followup(
-        installed,
-        _followup_incidents(scenario, inputs, incidents),
-        spending,
-        period=span,
-        scenario=scenario,
-        corridors=corridors,
-        footprints=footprints,
-        settings=settings,
+    return _FollowupLayers(footprints, corridors)
+
+
+def _followup_interventions(
+    scenario: Scenario, interventions: str | os.PathLike[str] | gpd.GeoDataFrame | None
+) -> gpd.GeoDataFrame | None:
+    """The other interventions' areas: a given layer or file, else the scenario's, else None."""
+    if isinstance(interventions, gpd.GeoDataFrame):
+        return interventions
+    path = (
+        scenario.path(scenario.followup.interventions) if interventions is None else interventions
     )
+    if path is None:
+        return None
+    return operations_io.load_interventions(path, crs=scenario.study_area.crs)
 
 
 def _followup_incidents(

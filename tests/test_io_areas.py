@@ -234,3 +234,40 @@ def test_check_utf8_accepts_bom(tmp_path):
     path = tmp_path / "t.csv"
     path.write_bytes("\ufeffa,b\n".encode())
     assert check_utf8(path) == "utf-8-sig"
+
+
+# -- files from the wild -----------------------------------------------------------------------
+
+
+def test_overlapping_areas_warn_with_counts(tmp_path):
+    overlapping = box(536_050, 6_472_000, 536_150, 6_472_100)  # half of SQ_A: 5,000 m²
+    touching = box(536_300, 6_472_000, 536_400, 6_472_100)  # shares SQ_B's edge only
+    frame = gpd.GeoDataFrame(
+        {"name": ["A", "B", "C", "D"]}, geometry=[SQ_A, SQ_B, overlapping, touching], crs=3006
+    )
+    with pytest.warns(InputWarning) as record:
+        load_areas(write(tmp_path, frame))
+    (message,) = [str(w.message) for w in record]
+    assert "1 pair(s) of priority areas overlap, 5,000 m² in all" in message
+    assert "'A' and 'C'" in message
+    assert "loses that demand" in message
+
+
+def test_a_geojson_in_metres_without_a_crs_names_the_file_and_the_fix(tmp_path):
+    # GeoJSON has no CRS member here, so it is read as WGS 84; the coordinates are SWEREF 99 TM
+    path = tmp_path / "areas_metres.geojson"
+    path.write_text(gpd.GeoDataFrame({"name": ["A"]}, geometry=[SQ_A]).to_json())
+    with pytest.raises(CRSError) as err:
+        load_areas(path)
+    text = str(err.value)
+    assert str(path) in text
+    assert "are not degrees" in text
+    assert "look like metres" in text
+    assert "ogr2ogr -a_srs EPSG:3006 fixed.gpkg areas_metres.geojson" in text
+
+
+def test_an_unbounded_area_name_is_cut_with_a_warning(tmp_path):
+    frame = gpd.GeoDataFrame({"name": ["A" * 100_000, "B"]}, geometry=[SQ_A, SQ_B], crs=3006)
+    with pytest.warns(InputWarning, match=r"1 area names .* longer than 100 .*100000; row 1"):
+        areas = load_areas(write(tmp_path, frame))
+    assert list(areas.index) == ["A" * 100, "B"]

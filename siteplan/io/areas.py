@@ -14,6 +14,7 @@ import shapely
 from siteplan.errors import InputError, InputWarning
 from siteplan.io._common import (
     as_text,
+    cap_text,
     did_you_mean,
     read_parquet,
     read_vector,
@@ -72,7 +73,7 @@ def load_areas(
         When invalid polygons (e.g. self-intersecting) were repaired with
         :func:`shapely.make_valid`.
     """
-    path = require_file(path, what="areas file")
+    path = require_file(path, what="areas file", key="inputs.areas")
     frame = _read(path, layer)
     key = "inputs.areas_name_column"
     if name_column not in frame:
@@ -84,6 +85,7 @@ def load_areas(
         )
         raise InputError(msg)
     names = as_text(frame[name_column])
+    names = cap_text(names, what=f"area names in column {name_column!r} ({key})", source=str(path))
     _check_names(names, path, name_column)
     geometry = _check_geometry(frame, path)
     areas = gpd.GeoDataFrame(
@@ -91,6 +93,7 @@ def load_areas(
     )
     areas = to_working_crs(areas, crs, source=path)
     areas = areas.set_geometry(_repaired(areas.geometry, path, labels=list(areas.index)))
+    _warn_overlaps(areas, path)
     log.info(
         "loaded %d areas (%.2f km² in total) from %s",
         len(areas),
@@ -233,6 +236,29 @@ def _repaired(
     out = geometry.copy()
     out[invalid] = fixed
     return out
+
+
+def _warn_overlaps(areas: gpd.GeoDataFrame, path: os.PathLike[str]) -> None:
+    """Warn with counts when areas overlap by more than 1 m² (not just share a border)."""
+    left, right = areas.sindex.query(areas.geometry.values, predicate="intersects")
+    pairs = [(i, j) for i, j in zip(left, right, strict=True) if i < j]
+    shared = [
+        (float(areas.geometry.iloc[i].intersection(areas.geometry.iloc[j]).area), i, j)
+        for i, j in pairs
+    ]
+    overlaps = sorted(((a, i, j) for a, i, j in shared if a > 1.0), reverse=True)
+    if not overlaps:
+        return
+    area_m2, i, j = overlaps[0]
+    total = sum(a for a, _, _ in overlaps)
+    warnings.warn(
+        f"{Path(path).name}: {len(overlaps)} pair(s) of priority areas overlap, "
+        f"{total:,.0f} m² in all (the largest: {areas.index[i]!r} and {areas.index[j]!r}, "
+        f"{area_m2:,.0f} m²). Incidents and streets in an overlap count for one area only, so "
+        "the other loses that demand. Make the areas disjoint (e.g. QGIS 'Difference').",
+        InputWarning,
+        stacklevel=3,
+    )
 
 
 def _rows(mask: pd.Series) -> list[int]:

@@ -38,6 +38,7 @@ import shapely
 from siteplan import settings
 from siteplan.crs import parse_crs
 from siteplan.errors import InputError, InputWarning, SourceUnavailableError
+from siteplan.io._common import cap_text, require_in_area_of_use
 
 __all__ = [
     "DAY_HOURS",
@@ -94,11 +95,14 @@ class TransitLayers:
         Index ``stop_id`` (like `stops`), columns 0..23: trips calling per hour, the mean
         over `service_dates`. Times past 24:00 count in hour ``h % 24``.
     service_dates
-        The dates counted, ISO ``YYYY-MM-DD``.
+        The dates counted, ISO ``YYYY-MM-DD``; empty when departures are a proxy.
     feed
-        The gtfs-kit feed.
+        The gtfs-kit feed; None for stops taken from OSM (no GTFS feed).
     notices
         The validator's notices when loaded with ``validate=True``, else None.
+    departures_known
+        True for a GTFS timetable; False when the stops come from OSM and departures are a
+        proxy (see :mod:`siteplan.io.osm._transit`).
     """
 
     stops: gpd.GeoDataFrame
@@ -106,8 +110,9 @@ class TransitLayers:
     routes: gpd.GeoDataFrame
     departures: pd.DataFrame
     service_dates: tuple[str, ...]
-    feed: gk.Feed
+    feed: gk.Feed | None
     notices: pd.DataFrame | None = field(default=None)
+    departures_known: bool = True
 
 
 # --------------------------------------------------------------------------- public API
@@ -167,11 +172,19 @@ def load_gtfs(
     feed = _read_feed(path)
     dates = _service_dates(feed, service_date, path)
     platforms, stations_raw = _split_stops(feed, path)
+    require_in_area_of_use(
+        pd.to_numeric(platforms["stop_lon"], errors="coerce").dropna(),
+        pd.to_numeric(platforms["stop_lat"], errors="coerce").dropna(),
+        target,
+        source=f"inputs.gtfs ({path.name})",
+    )
     departures = _departures(feed, dates, label=str(path)).reindex(
         platforms["stop_id"], fill_value=0.0
     )
-    stops_layer = _stops_layer(feed, platforms, departures, target)
+    names = cap_text(_column(platforms, "stop_name"), what="stop names", source=str(path))
+    stops_layer = _stops_layer(feed, platforms.assign(stop_name=names), departures, target)
     departures.index = stops_layer.index
+    _warn_unknown_stops(feed, path)
     layers = TransitLayers(
         stops=stops_layer,
         stations=gpd.GeoDataFrame(
@@ -198,11 +211,28 @@ def _log_loaded(layers: TransitLayers, path: Path) -> None:
         len(layers.stops),
         len(layers.stations),
         len(layers.routes),
-        len(layers.feed.trips),
+        0 if layers.feed is None else len(layers.feed.trips),
         float(layers.departures.to_numpy().sum()),
         dates[0] if len(dates) == 1 else f"{dates[0]}..{dates[-1]}",
         path,
     )
+
+
+def _warn_unknown_stops(feed: gk.Feed, path: Path) -> None:
+    """Warn with counts when stop_times.txt calls at stop_ids that stops.txt lacks."""
+    known = set(feed.stops["stop_id"].astype("str"))
+    called = feed.stop_times["stop_id"].astype("str")
+    unknown = ~called.isin(known)
+    if unknown.any():
+        ids = sorted(set(called[unknown]))
+        shown = ", ".join(map(repr, ids[:5])) + (
+            f" and {len(ids) - 5} more" if len(ids) > 5 else ""
+        )
+        _warn(
+            f"{path.name}: {int(unknown.sum())} of {len(called)} rows of stop_times.txt call "
+            f"at {len(ids)} stop_id(s) missing from stops.txt ({shown}); those calls are "
+            "ignored. Use a complete feed, or check it with `validate_gtfs`."
+        )
 
 
 def _split_stops(feed: gk.Feed, path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -24,22 +24,29 @@ from siteplan.config import IncidentColumns
 from siteplan.crs import parse_crs
 from siteplan.errors import CRSError, InputError, InputWarning
 from siteplan.io._common import (
+    MAX_TEXT_CHARS,
     as_text,
+    cap_text,
     did_you_mean,
     read_csv,
     read_parquet,
     read_vector,
     require_file,
+    require_in_area_of_use,
     row_list,
     to_working_crs,
 )
 
-__all__ = ["UNKNOWN_CATEGORY", "load_incidents"]
+__all__ = ["MAX_CATEGORY_CHARS", "NO_COLUMN", "UNKNOWN_CATEGORY", "load_incidents"]
 
 log = logging.getLogger(__name__)
 
 #: Category given to rows whose category cell is empty.
 UNKNOWN_CATEGORY = "Okänd"
+#: ``time`` / ``category`` value of ``inputs.incident_columns`` for a file without that column.
+NO_COLUMN = "none"
+#: Longer categories are cut to this length (with a warning): they end up in every output.
+MAX_CATEGORY_CHARS = MAX_TEXT_CHARS
 
 _KEY = "inputs.incident_columns"
 _CSV_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
@@ -59,6 +66,7 @@ def load_incidents(
     areas: gpd.GeoDataFrame | None = None,
     encoding: str | None = None,
     layer: str | None = None,
+    as_of: pd.Timestamp | None = None,
 ) -> gpd.GeoDataFrame:
     """
     Read an incident file into the incidents layer.
@@ -86,12 +94,16 @@ def load_incidents(
         Encoding of a CSV file; None means ``columns.encoding``, else UTF-8 (checked).
     layer
         Layer of a multi-layer file such as a GeoPackage.
+    as_of
+        Incidents after this time are an error unless ``columns.allow_future``; None: now.
 
     Returns
     -------
     incidents
-        Indexed by ``incident_id`` (str), with ``occurred_at`` (tz-aware, in `timezone`),
-        ``category`` (str), ``area`` (str for area-level rows, else missing) and ``geometry``
+        Indexed by ``incident_id`` (str), with ``occurred_at`` (tz-aware, in `timezone`; NaT
+        for every row when ``columns.time`` is ``"none"``), ``category`` (str;
+        :data:`UNKNOWN_CATEGORY` for every row when ``columns.category`` is ``"none"``),
+        ``area`` (str for area-level rows, else missing) and ``geometry``
         (Point in `crs`, or None for area-level rows). Rows keep the file's order.
 
     Raises
@@ -101,7 +113,8 @@ def load_incidents(
     InputError
         If the file is empty or not UTF-8, a required column is missing, times or coordinates
         cannot be read, coordinates lie outside the CRS's area of use or look swapped, ids are
-        missing or repeated, or area-level rows exist but no `areas` were given.
+        missing or repeated, area-level rows exist but no `areas` were given, or times lie
+        after `as_of` (unless ``columns.allow_future``).
     CRSError
         If `crs` or ``columns.coord_crs`` is not a valid CRS, or a vector file has no CRS.
 
@@ -109,17 +122,19 @@ def load_incidents(
     -----
     InputWarning
         When rows are skipped (no time; no coordinates and no area match), categories are
-        missing, times have no UTC offset, or many points share one coordinate.
+        missing or cut to :data:`MAX_CATEGORY_CHARS`, times have no UTC offset, many points
+        share one coordinate, or the file has no time or category column (``"none"``: the
+        warning states what the plan loses).
     """
-    path = require_file(path, what="incident file")
+    path = require_file(path, what="incident file", key="inputs.incidents")
     cols = columns or IncidentColumns()
     target = parse_crs(crs, key="study_area.crs")
     table, points = _read(path, encoding=encoding or cols.encoding, layer=layer)
     id_col = _resolve_columns(table, cols, path, has_geometry=points is not None)
 
     ids = _ids(table[id_col], path, id_col)
-    times = _times(table[cols.time], path, cols, timezone)
-    category = _categories(table[cols.category], path, cols.category)
+    times = _times_or_none(table, path, cols, timezone, as_of)
+    category = _categories_or_none(table, path, cols)
 
     geometry, lonlat, area_level = _locations(table, points, cols, path, target)
     area = _locate_by_area(table, area_level, areas, cols, path)
@@ -149,15 +164,15 @@ def _layer(
 
 def _log_loaded(incidents: gpd.GeoDataFrame, n_points: int, path: Path) -> None:
     """The one INFO line with the counts and the time span of the incidents."""
-    first, last = incidents["occurred_at"].min(), incidents["occurred_at"].max()
+    times = incidents["occurred_at"].dropna()
+    span = f"{times.min().date()}..{times.max().date()}" if len(times) else "no times"
     log.info(
-        "loaded %d incidents (%d points, %d area-level) from %s, %s..%s",
+        "loaded %d incidents (%d points, %d area-level) from %s, %s",
         len(incidents),
         n_points,
         len(incidents) - n_points,
-        path,
-        first.date(),
-        last.date(),
+        path.name,
+        span,
     )
 
 
@@ -198,7 +213,7 @@ def _rows_kept(
     path: Path,
 ) -> pd.Series:
     """Rows with a time and a point or an area; warns about the others (stacklevel: caller's)."""
-    no_time = times.isna()
+    no_time = times.isna() & (cols.time != NO_COLUMN)
     unplaced = area_level & area.isna() & ~no_time
     if unplaced.any():
         _warn_unplaced(table, unplaced, cols, path, stacklevel=4)
@@ -230,7 +245,7 @@ def _read(
     """The attribute table (RangeIndex) and, for files with geometry, the geometry column."""
     suffix = path.suffix.lower()
     if suffix in _CSV_SUFFIXES:
-        return read_csv(path, encoding=encoding), None
+        return read_csv(path, encoding=encoding, encoding_key=f"{_KEY}.encoding"), None
     frame = read_parquet(path) if suffix in _PARQUET_SUFFIXES else read_vector(path, layer=layer)
     if not isinstance(frame, gpd.GeoDataFrame):
         return frame, None
@@ -259,11 +274,9 @@ def _resolve_columns(
     id_col = cols.id
     if id_col not in table and id_col == "id" and "incident_id" in table:
         id_col = "incident_id"  # a layer written by siteplan
-    wanted: list[tuple[str, str]] = [
-        ("id", id_col),
-        ("time", cols.time),
-        ("category", cols.category),
-    ]
+    wanted: list[tuple[str, str]] = [("id", id_col)]
+    wanted += [(key, getattr(cols, key)) for key in ("time", "category")]
+    wanted = [(key, column) for key, column in wanted if column != NO_COLUMN]
     if not has_geometry:
         for a, b in (("x", "y"), ("lat", "lon")):
             if (getattr(cols, a) is None) != (getattr(cols, b) is None):
@@ -320,6 +333,59 @@ def _ids(values: pd.Series, path: Path, column: str) -> pd.Series:
     return ids
 
 
+def _times_or_none(
+    table: pd.DataFrame,
+    path: Path,
+    cols: IncidentColumns,
+    timezone: str,
+    as_of: pd.Timestamp | None,
+) -> pd.Series:
+    """The parsed times, checked for future dates; all NaT (with a warning) for "none"."""
+    if cols.time == NO_COLUMN:
+        warnings.warn(
+            f"{path.name}: no time column ({_KEY}.time = 'none'): {len(table)} incidents have no "
+            "time, so the score uses no hour-of-day or recency weights, the hold-out "
+            "evaluation is skipped and no before/after follow-up is possible.",
+            InputWarning,
+            stacklevel=3,
+        )
+        return pd.Series(pd.NaT, index=table.index, dtype=f"datetime64[us, {timezone}]")
+    times = _times(table[cols.time], path, cols, timezone)
+    now = pd.Timestamp.now(tz=timezone) if as_of is None else as_of
+    future = times > now
+    if future.any() and not cols.allow_future:
+        latest = times[future].max()
+        msg = (
+            f"{path}: column {cols.time!r} ({_KEY}.time): {int(future.sum())} incident(s) are "
+            f"dated after {now:%Y-%m-%d %H:%M} (the latest {latest:%Y-%m-%d}; "
+            f"{row_list(_rows(future))}). Future dates are usually typos and would change "
+            f"the plan; fix them, or set {_KEY}.allow_future = true to keep them."
+        )
+        raise InputError(msg)
+    return times
+
+
+def _categories_or_none(table: pd.DataFrame, path: Path, cols: IncidentColumns) -> pd.Series:
+    """The categories, cut to MAX_CATEGORY_CHARS; one category (with a warning) for "none"."""
+    if cols.category == NO_COLUMN:
+        warnings.warn(
+            f"{path.name}: no category column ({_KEY}.category = 'none'): all {len(table)} "
+            f"incidents get the one category {UNKNOWN_CATEGORY!r}, weighted by "
+            "scoring.default_severity; scoring.severity does not apply and no category "
+            "breakdown is shown.",
+            InputWarning,
+            stacklevel=3,
+        )
+        return pd.Series(UNKNOWN_CATEGORY, index=table.index, dtype=object)
+    category = _categories(table[cols.category], path, cols.category)
+    return cap_text(
+        category,
+        what=f"categories in column {cols.category!r} ({_KEY}.category)",
+        source=str(path),
+        limit=MAX_CATEGORY_CHARS,
+    )
+
+
 def _categories(values: pd.Series, path: Path, column: str) -> pd.Series:
     category = as_text(values)
     missing = category.isna()
@@ -328,7 +394,7 @@ def _categories(values: pd.Series, path: Path, column: str) -> pd.Series:
             f"{path}: {int(missing.sum())} row(s) have no category in column {column!r} "
             f"({row_list(_rows(missing))}); set to {UNKNOWN_CATEGORY!r}.",
             InputWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     return category.fillna(UNKNOWN_CATEGORY)
 
@@ -516,6 +582,9 @@ def _check_area_of_use(
         )
         raise InputError(msg)
     lat = lonlat["lat"]
+    if lat.abs().le(90).all() and lonlat["lon"].abs().le(180).all():
+        # degrees that read well but lie elsewhere: the working CRS does not fit the place
+        require_in_area_of_use(lonlat["lon"], lat, target, source=f"{path.name} (inputs.incidents)")
     if swapped is not None and cols.x is None and (lat.abs() > 90).any():
         bad = lat.abs() > 90
         found = row_list([int(i) + 1 for i in lonlat.index[bad]], list(lat[bad]))

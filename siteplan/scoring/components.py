@@ -104,18 +104,20 @@ def incident_weights(
     severity = category.map(config.severity).where(known, config.default_severity).astype(float)
     missing_time = times.isna().to_numpy()
     hours = times.dt.hour.fillna(0).to_numpy(dtype=int)
-    hour_w = np.asarray(config.hour_weights, dtype=float)[hours]
+    hour_table = np.asarray(config.hour_weights, dtype=float)
+    # Time unknown (`time = "none"`): the mean hour weight and no recency decay.
+    hour_w = np.where(missing_time, hour_table.mean(), hour_table[hours])
     recency = np.ones(len(incidents))
     if config.half_life_days is not None and len(incidents) and not missing_time.all():
         ref = times.max() if reference_time is None else as_timestamp(reference_time, times)
         age_days = ((ref - times).dt.total_seconds() / 86_400.0).fillna(0.0).to_numpy()
         recency = 0.5 ** (np.clip(age_days, 0.0, None) / config.half_life_days)
+    recency = np.where(missing_time, 1.0, recency)
     weight = severity.to_numpy() * hour_w * recency
-    weight[missing_time] = 0.0
     if missing_time.any():
         warnings.warn(
-            f"incidents: {int(missing_time.sum())} of {len(incidents)} row(s) have no "
-            "'occurred_at' and get weight 0 in the score.",
+            f"incidents: {int(missing_time.sum())} of {len(incidents)} row(s) have no time: "
+            "they are weighted by the mean hour weight, without recency decay.",
             InputWarning,
             stacklevel=2,
         )
@@ -576,6 +578,7 @@ def footfall(
     -------
     footfall_dph
         Distance-weighted departures per hour, indexed like `corridors`, named "footfall_dph".
+        Stops without departures contribute nothing.
 
     Raises
     ------
@@ -583,6 +586,11 @@ def footfall(
         If a column or the ``length_m`` edge attribute is missing, or a distance is not > 0.
     CRSError
         If a layer is unprojected or the CRSs differ.
+
+    Warns
+    -----
+    InputWarning
+        With the number of stops without departures (0, missing or not finite).
     """
     if not decay_m > 0 or not max_walk_m > 0:
         msg = f"decay_m and max_walk_m must be > 0; found {decay_m!r} and {max_walk_m!r}."
@@ -592,6 +600,14 @@ def footfall(
     require_same_crs(corridors, stops, "corridors", "stops")
     ok = ~(shapely.is_missing(stops.geometry.values) | shapely.is_empty(stops.geometry.values))
     dph = stops["departures_per_hour"].to_numpy(dtype=float)
+    idle = ok & ~(np.isfinite(dph) & (dph > 0))
+    if idle.any():
+        warnings.warn(
+            f"stops: {int(idle.sum())} of {len(stops)} stop(s) have no departures in the "
+            f"timetable (e.g. {stops.index[idle][0]!r}); they add nothing to footfall.",
+            InputWarning,
+            stacklevel=2,
+        )
     ok &= np.isfinite(dph) & (dph > 0)
     pts, dph = stops.geometry.values[ok], dph[ok]
     if graph is None:

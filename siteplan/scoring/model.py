@@ -1,11 +1,11 @@
-"""The score: components combined per corridor, rankings and the heat raster."""
+"""The score: risk, exposure and priority per corridor, rankings and the heat raster."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import affine
@@ -19,27 +19,27 @@ from siteplan.crs import require_projected, require_same_crs
 from siteplan.errors import InputError
 from siteplan.scoring._common import (
     SNAP_DISTANCE_M,
+    as_timestamp,
     check_corridors,
     point_mask,
     rank_desc,
     require_columns,
-    robust_unit,
     warn_off_network,
     weighted_points,
 )
-from siteplan.scoring.components import (
-    area_incidents,
-    bandwidth_for,
-    footfall,
-    incident_rate,
-    incident_weights,
-    kde_intensity,
+from siteplan.scoring._surface import ModelSpec, effective_years, prepare, surface
+from siteplan.scoring.components import area_incidents, footfall, incident_weights
+from siteplan.scoring.selection import (
+    ModelSelection,
+    base_weights,
+    rolling_folds,
+    select_model,
 )
 
 log = logging.getLogger(__name__)
 
 _WeightKey = Literal["incidents", "area_incidents", "footfall"]
-_COMPONENTS: dict[_WeightKey, tuple[str, str]] = {  # weight key -> (raw, normalised column)
+_COMPONENTS: dict[_WeightKey, tuple[str, str]] = {  # weight key -> (raw, relative column)
     "incidents": ("incident_rate", "comp_incidents"),
     "area_incidents": ("area_incidents", "comp_area_incidents"),
     "footfall": ("footfall_dph", "comp_footfall"),
@@ -59,23 +59,50 @@ def _incident_count(corridors: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame) ->
 @dataclass(frozen=True)
 class ScoreFit:
     """
-    Result of :func:`fit_scores`: the scored corridors and the two values estimated on the way.
+    Result of :func:`fit_scores`: the scored corridors and the model behind them.
 
     Attributes
     ----------
     corridors
         The scored corridors (see :func:`score_corridors`).
     bandwidth_m
-        Kernel bandwidth in metres that was used (given, fixed by the scenario or
-        cross-validated).
+        Kernel bandwidth in metres of the risk model's long-term surface.
     prior_strength_m
-        Prior strength k in metres of the incident rate (see :func:`incident_rate`); NaN when
-        no incident lies on the network.
+        Prior strength k in metres of the empirical-Bayes rate (see :func:`incident_rate`);
+        NaN when no incident lies on the network or the model is a baseline.
+    model
+        The risk model used (see :class:`ModelSpec`).
+    selection
+        The rolling-origin model selection that chose it; None when the model was given.
     """
 
     corridors: gpd.GeoDataFrame
     bandwidth_m: float
     prior_strength_m: float
+    model: ModelSpec = field(default_factory=ModelSpec)
+    selection: ModelSelection | None = None
+
+
+def _choose(
+    corridors: gpd.GeoDataFrame,
+    incidents: gpd.GeoDataFrame,
+    config: ScoringConfig,
+    model: ModelSpec | ModelSelection | None,
+    bandwidth_m: float | None,
+) -> tuple[ModelSpec, ModelSelection | None, float]:
+    """The model to fit, the selection behind it and the forecast horizon in days."""
+    if isinstance(model, ModelSelection):
+        return model.model, model, model.horizon_days
+    folds = rolling_folds(incidents["occurred_at"], cut_date=config.evaluation_cut_date)
+    if isinstance(model, ModelSpec):
+        return model, None, folds.horizon_days
+    selection = select_model(
+        corridors,
+        incidents,
+        config=config,
+        bandwidths_m=None if bandwidth_m is None else [bandwidth_m],
+    )
+    return selection.model, selection, selection.horizon_days
 
 
 def fit_scores(
@@ -89,19 +116,20 @@ def fit_scores(
     reference_time: pd.Timestamp | dt.datetime | None = None,
     seed: int = 0,
     bandwidth_m: float | None = None,
+    model: ModelSpec | ModelSelection | None = None,
 ) -> ScoreFit:
     """
-    Score every corridor segment, and say which bandwidth and prior strength were used.
+    Score every corridor segment, and say which model (bandwidth, prior strength) was used.
 
     Parameters
     ----------
-    corridors, incidents, stops, config, areas, graph, reference_time, seed, bandwidth_m
+    corridors, incidents, stops, config, areas, graph, reference_time, seed, bandwidth_m, model
         As for :func:`score_corridors`.
 
     Returns
     -------
     ScoreFit
-        The scored corridors, the bandwidth and the prior strength.
+        The scored corridors, the bandwidth, the prior strength, the model and its selection.
 
     Raises
     ------
@@ -110,6 +138,7 @@ def fit_scores(
     CRSError
         If a layer is unprojected or the CRSs differ.
     """
+    del seed  # the selection is deterministic; kept for callers that pass it
     if bandwidth_m is not None and not bandwidth_m > 0:
         msg = f"bandwidth_m must be > 0 metres or None (from the scenario); found {bandwidth_m!r}."
         raise InputError(msg)
@@ -118,17 +147,22 @@ def fit_scores(
     require_columns(stops, ["geometry", "departures_per_hour"], "stops")
     require_same_crs(corridors, incidents, "corridors", "incidents")
     require_same_crs(corridors, stops, "corridors", "stops")
-    weights = incident_weights(incidents, config=config, reference_time=reference_time)
-    if bandwidth_m is None:
-        bandwidth_m = bandwidth_for(incidents, config=config, weights=weights, seed=seed)
-    warn_off_network(corridors, incidents, reach_m=6 * bandwidth_m)
+    spec, selection, horizon = _choose(corridors, incidents, config, model, bandwidth_m)
+    warn_off_network(corridors, incidents, reach_m=6 * spec.bandwidth_m)
+    prep = prepare(corridors, incidents, base_weights(incidents, config))
+    times = incidents["occurred_at"].dropna()
+    end = times.max() if len(times) else prep.t0
+    ref = end if reference_time is None else as_timestamp(reference_time, incidents["occurred_at"])
+    cut_day = max(prep.day_of(ref), float(prep.days.max(initial=0.0))) + 1e-6
+    surf = surface(prep, spec, cut_day, max(horizon, 1.0), with_interval=True)
     scored = corridors.copy()
-    scored["kde_intensity"] = kde_intensity(
-        corridors, incidents, bandwidth_m=bandwidth_m, weights=weights
-    )
-    rate = incident_rate(corridors, incidents, kde=scored["kde_intensity"], weights=weights)
-    scored["incident_rate"] = rate.rate
-    scored["area_incidents"] = area_incidents(corridors, incidents, weights=weights, areas=areas)
+    scored["kde_intensity"] = surf.kde
+    scored["incident_rate"] = surf.risk
+    span_days = cut_day - prep.start_day
+    scored["area_incidents"] = _area_rate(corridors, incidents, config, spec, areas, ref, span_days)
+    scored["risk_per_m_year"] = surf.risk + scored["area_incidents"].to_numpy()
+    scored["risk_low_per_m_year"] = surf.low + scored["area_incidents"].to_numpy()
+    scored["risk_high_per_m_year"] = surf.high + scored["area_incidents"].to_numpy()
     scored["footfall_dph"] = footfall(
         corridors,
         stops,
@@ -136,30 +170,66 @@ def fit_scores(
         max_walk_m=config.footfall_max_walk_m,
         graph=graph,
     )
+    scored["exposure_dph"] = scored["footfall_dph"]
     scored["incident_count"] = _incident_count(corridors, incidents)
-    _combine(scored, config)
+    combine(scored, config)
     log.info(
-        "scored %d corridors from %d incidents (%d with a point) and %d stops; bandwidth %.0f m; "
-        "%d segments score > 0.5",
+        "scored %d corridors from %d incidents (%d on the network) and %d stops with %s; "
+        "top risk %.3g per m and year",
         len(scored),
         len(incidents),
-        int(point_mask(incidents).sum()),
+        len(prep.seg),
         len(stops),
-        bandwidth_m,
-        int((scored["score"] > 0.5).sum()),
+        spec.label,
+        float(scored["risk_per_m_year"].max()) if len(scored) else 0.0,
     )
-    return ScoreFit(scored, float(bandwidth_m), rate.prior_strength_m)
+    return ScoreFit(scored, float(spec.bandwidth_m), surf.prior_strength_m, spec, selection)
 
 
-def _combine(scored: gpd.GeoDataFrame, config: ScoringConfig) -> None:
-    """Add the scaled components, their weighted mean ``score`` and ``rank`` to `scored`."""
+def _area_rate(
+    corridors: gpd.GeoDataFrame,
+    incidents: gpd.GeoDataFrame,
+    config: ScoringConfig,
+    spec: ModelSpec,
+    areas: gpd.GeoDataFrame | None,
+    reference_time: pd.Timestamp,
+    span_days: float,
+) -> pd.Series:
+    """Area-level incidents per metre and year, with the model's recency half-life."""
+    cfg = config.model_copy(update={"half_life_days": spec.half_life_days})
+    weights = incident_weights(incidents, config=cfg, reference_time=reference_time)
+    per_m = area_incidents(corridors, incidents, weights=weights, areas=areas)
+    return per_m / effective_years(span_days, spec.half_life_days)
+
+
+def relative(values: pd.Series, lengths: np.ndarray) -> pd.Series:
+    """`values` over their length-weighted network mean (0 everywhere if that mean is 0)."""
+    arr = values.to_numpy(dtype=float)
+    mean = float((arr * lengths).sum() / lengths.sum()) if lengths.sum() > 0 else 0.0
+    out = arr / mean if mean > 0 else np.zeros(len(arr))
+    return pd.Series(out, index=values.index)
+
+
+def combine(scored: gpd.GeoDataFrame, config: ScoringConfig) -> None:
+    """Add ``comp_*``, ``priority`` (= ``score``), ``rank`` and the colour ranks to `scored`.
+
+    Each component is divided by its length-weighted network mean (1 = an average metre of
+    walkway), so none saturates; ``priority`` is their mean weighted by ``config.weights``.
+    """
+    lengths = scored["length_m"].to_numpy(dtype=float)
     total_w = sum(config.weights.get(k, 0.0) for k in _COMPONENTS)
-    score = np.zeros(len(scored))
+    priority = np.zeros(len(scored))
     for key, (raw, comp) in _COMPONENTS.items():
-        scored[comp] = robust_unit(scored[raw])
-        score += config.weights.get(key, 0.0) * scored[comp].to_numpy()
-    scored["score"] = np.clip(score / total_w, 0.0, 1.0)
-    scored["rank"] = rank_desc(scored["score"])
+        scored[comp] = relative(scored[raw], lengths)
+        priority += config.weights.get(key, 0.0) * scored[comp].to_numpy()
+    scored["priority"] = priority / total_w
+    scored["score"] = scored["priority"]
+    risk = scored["risk_per_m_year"].to_numpy(dtype=float)
+    scored["rank"] = rank_desc(scored["priority"], tiebreak=[-risk])
+    scored["risk_rank"] = rank_desc(scored["risk_per_m_year"]).to_numpy()
+    n = max(len(scored) - 1, 1)
+    scored["priority_pct"] = 1.0 - (scored["rank"].to_numpy() - 1) / n
+    scored["risk_pct"] = 1.0 - (scored["risk_rank"].to_numpy() - 1) / n
 
 
 def score_corridors(
@@ -173,9 +243,14 @@ def score_corridors(
     reference_time: pd.Timestamp | dt.datetime | None = None,
     seed: int = 0,
     bandwidth_m: float | None = None,
+    model: ModelSpec | ModelSelection | None = None,
 ) -> gpd.GeoDataFrame:
     """
-    Score every corridor segment from incidents and footfall.
+    Score every corridor segment: incident risk, exposure (footfall) and their priority.
+
+    The risk model is chosen from the data by rolling-origin cross-validation
+    (:func:`select_model`) unless `model` is given. It is fitted on every incident up to
+    `reference_time`.
 
     Parameters
     ----------
@@ -193,24 +268,34 @@ def score_corridors(
     graph
         Optional walk graph for network distances to stops (see :func:`footfall`).
     reference_time
-        Time incident recency is counted from; default the latest incident.
+        Time incident recency is counted from; default (and at the earliest) the latest
+        incident.
     seed
-        Seed of the bandwidth cross-validation when ``config.bandwidth_m == "cv"``.
+        Unused (the selection is deterministic); kept for callers that pass it.
     bandwidth_m
-        Kernel bandwidth in metres; None takes it from the scenario (see
-        :func:`bandwidth_for`). Pass the value the heat raster uses to keep the two in step.
+        Fixes the bandwidth of the model search (None: the scenario's, see
+        :func:`~siteplan.scoring.selection.candidates`). Ignored when `model` is given.
+    model
+        A :class:`ModelSpec` to fit as is, or a :class:`ModelSelection` (its chosen model);
+        None selects one.
 
     Returns
     -------
     scored
-        A copy of `corridors` with the raw columns ``kde_intensity`` (weighted incidents per
-        m²), ``incident_rate`` (weighted incidents per metre, see :func:`incident_rate`),
-        ``area_incidents`` (per metre), ``footfall_dph`` and ``incident_count`` (point
-        incidents within 25 m), the components ``comp_incidents`` (from ``incident_rate``),
-        ``comp_area_incidents``, ``comp_footfall`` (each in [0, 1]: divided by the 99th
-        percentile and clipped), ``score`` (weighted mean of the components by
-        ``config.weights``, in [0, 1]) and ``rank`` (1 = highest score; ties by corridor id).
-        :func:`fit_scores` returns the bandwidth and prior strength used as well.
+        A copy of `corridors` with:
+
+        - risk: ``risk_per_m_year`` (expected severity- and hour-weighted incidents per metre
+          and year), ``risk_low_per_m_year`` / ``risk_high_per_m_year`` (90 % interval of the
+          Poisson-gamma posterior), made of ``incident_rate`` (point incidents, per metre and
+          year) and ``area_incidents`` (area-level incidents spread by length, per metre and
+          year); ``kde_intensity`` (the long-term surface, weighted incidents per m²);
+        - exposure: ``exposure_dph`` = ``footfall_dph`` (distance-weighted departures per hour);
+        - ``incident_count`` (point incidents within 25 m);
+        - ``comp_incidents``, ``comp_area_incidents``, ``comp_footfall``: each raw component
+          over its length-weighted network mean (1 = an average metre; no upper bound);
+        - ``priority`` = ``score``: the mean of the three by ``config.weights``;
+        - ``rank`` (1 = highest priority; ties by risk, then corridor id), ``risk_rank``;
+        - ``priority_pct``, ``risk_pct``: 1 − (rank − 1) / (n − 1), for colour scales.
 
     Raises
     ------
@@ -229,6 +314,7 @@ def score_corridors(
         reference_time=reference_time,
         seed=seed,
         bandwidth_m=bandwidth_m,
+        model=model,
     ).corridors
 
 
@@ -275,6 +361,11 @@ def rankings(
             "legal_class",
             "length_m",
             "score",
+            "priority",
+            "risk_per_m_year",
+            "risk_low_per_m_year",
+            "risk_high_per_m_year",
+            "exposure_dph",
             "comp_incidents",
             "comp_area_incidents",
             "comp_footfall",

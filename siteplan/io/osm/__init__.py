@@ -13,7 +13,8 @@ network does.
 
 One module per source (``_xml``, ``_pbf``, ``_graphml``, ``_lines``, ``_online``); each turns
 its source into a raw graph and features, and ``_layers.finish`` builds every layer from them.
-The walk rules live in ``_tags``.
+The walk rules live in ``_tags``. Without a GTFS feed, :func:`transit_from_osm` builds the
+stops and routes from OSM (``_transit``; departures are a documented proxy).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from siteplan.io.osm._tags import (
     RESIDENTIAL_BUILDINGS,
     WALKABLE_HIGHWAYS,
 )
+from siteplan.io.osm._transit import transit_from_osm
 
 __all__ = [
     "FOOTWAY_HIGHWAYS",
@@ -43,6 +45,7 @@ __all__ = [
     "load_osm",
     "load_road_lines",
     "save_layers",
+    "transit_from_osm",
     "walk_network_from_bbox",
     "walk_network_from_place",
     "walk_network_from_polygon",

@@ -27,6 +27,7 @@ from shapely.geometry.base import BaseGeometry
 
 from siteplan import settings
 from siteplan.errors import CRSError, InputError, InputWarning
+from siteplan.io._common import require_in_area_of_use
 from siteplan.io.osm._tags import (
     EXTRA_WAY_TAGS,
     FOOTWAY_HIGHWAYS,
@@ -214,6 +215,10 @@ def _walk_graph(
             "extract that covers the study area's streets and paths."
         )
         raise InputError(msg)
+    if pyproj.CRS.from_user_input(G.graph.get("crs", "EPSG:4326")).is_geographic:
+        xy = np.array([(d["x"], d["y"]) for _, d in G.nodes(data=True)], dtype=float)
+        source = f"inputs.osm ({Path(label).name})"
+        require_in_area_of_use(xy[:, 0], xy[:, 1], target, source=source)
     if not G.graph.get("simplified"):
         G = ox.simplify_graph(G, edge_attrs_differ=["highway", "name"])
     counts = ox.stats.count_streets_per_node(G)

@@ -54,7 +54,8 @@ def load_osm(
     SourceUnavailableError
         If the file does not exist.
     InputError
-        If the file is not OSM data, has an unsupported suffix, or holds no walkable ways.
+        If the file is a folder, is not OSM data, has an unsupported suffix, or holds no
+        walkable ways.
     CRSError
         If `crs` is geographic or unknown.
     ImportError
@@ -62,6 +63,12 @@ def load_osm(
     """
     path = Path(source)
     target = parse_crs(crs, key="crs")
+    if path.is_dir():
+        msg = (
+            f"OSM file {path} is a folder. Set `inputs.osm` in the scenario to the file inside "
+            f"it ({_SUPPORTED})."
+        )
+        raise InputError(msg)
     if not path.is_file():
         msg = (
             f"OSM file {path} does not exist. Check `inputs.osm` in the scenario, or download "

@@ -83,10 +83,17 @@ def _unreadable(path: Path, err: Exception) -> InputError:
 
 
 def _walk_graph(osm: Any, path: Path) -> nx.MultiDiGraph:
-    """The walkable ways of the PBF file as a simplified two-way graph."""
+    """
+    The walkable ways of the PBF file as a simplified two-way graph.
+
+    pyrosm's own "walking" filter differs from the XML path's (it drops every
+    ``highway=cycleway``, even with ``foot=designated``, and ``sidewalk=separate`` roads), so
+    every way is read and :func:`~siteplan.io.osm._tags.is_walkable`, the one walk filter of
+    every format, decides.
+    """
     try:
         nodes, edges = osm.get_network(
-            network_type="walking", nodes=True, extra_attributes=["area", "foot", "access"]
+            network_type="all", nodes=True, extra_attributes=["area", "foot", "access"]
         )
     except (ValueError, OSError, RuntimeError) as err:
         raise _unreadable(path, err) from err

@@ -1,7 +1,10 @@
 """OSM XML (``.osm``, ``.osm.bz2``, ``.osm.gz``): stream the file, keep the walkable ways.
 
 osmnx reads the walk ways from a trimmed copy (dangling node references dropped) and the
-buildings and points from the original file.
+buildings and points from a second copy without the ways that leave the extract (osmnx cannot
+build their outlines, and a multipolygon relation made of such a way makes it fail with
+``EmptyPartError``); relations whose member ways are gone are dropped by osmnx. Both are
+reported in one warning with counts.
 """
 
 from __future__ import annotations
@@ -14,19 +17,20 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, Any, cast
 from xml.sax.saxutils import quoteattr
 
 import osmnx as ox
 import pyproj
 from osmnx._errors import InsufficientResponseError
+from shapely.errors import GEOSException, ShapelyError
 from shapely.geometry.base import BaseGeometry
 
 from siteplan.errors import InputError
 from siteplan.io.osm._layers import OsmLayers, finish, osmnx_settings, warn
 from siteplan.io.osm._tags import EXTRA_WAY_TAGS, FEATURE_TAGS, WALKABLE_HIGHWAYS, is_walkable
 
-__all__ = ["XML_SUFFIXES", "load_xml"]
+__all__ = ["XML_SUFFIXES", "iter_elements", "load_xml"]
 
 #: File name endings read as OSM XML.
 XML_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".xml", ".xml.bz2", ".xml.gz")
@@ -42,6 +46,16 @@ class _WalkWays:
     ways: list[_Way]
     n_ways: int
     highways: dict[str, int]
+    way_ids: set[int]
+    """Every way in the file."""
+    partial: dict[int, list[int]]
+    """Ways that referenced nodes not (yet) read when they were read: id -> node refs."""
+    relation_members: dict[int, list[int]]
+    """Relations with way members: id -> member way ids."""
+
+    def incomplete_ways(self) -> set[int]:
+        """Ways that reference nodes missing from the file."""
+        return {w for w, refs in self.partial.items() if any(r not in self.node_ids for r in refs)}
 
 
 def load_xml(path: Path, target: pyproj.CRS, polygon: BaseGeometry | None) -> OsmLayers:
@@ -64,15 +78,27 @@ def load_xml(path: Path, target: pyproj.CRS, polygon: BaseGeometry | None) -> Os
     """
     with tempfile.TemporaryDirectory(prefix="siteplan-osm-") as tmp:
         walk_file = Path(tmp) / "walk.osm"
-        _write_walk_xml(path, walk_file)
+        feature_file = Path(tmp) / "features.osm"
+        _write_copies(path, walk_file, feature_file)
         with osmnx_settings():
             G = ox.graph_from_xml(walk_file, bidirectional=True, simplify=False, retain_all=True)
-    with osmnx_settings():
-        try:
-            features = ox.features_from_xml(path, polygon=polygon, tags=FEATURE_TAGS)
-        except InsufficientResponseError:
-            features = None
+            features = _features(path, feature_file, polygon)
     return finish(G, features, label=str(path), target=target, polygon=polygon)
+
+
+def _features(path: Path, feature_file: Path, polygon: BaseGeometry | None) -> Any:
+    """Buildings and points from the trimmed copy; None (with a warning) if osmnx fails."""
+    try:
+        return ox.features_from_xml(feature_file, polygon=polygon, tags=FEATURE_TAGS)
+    except InsufficientResponseError:
+        return None
+    except (ShapelyError, GEOSException, ValueError) as err:
+        warn(
+            f"{path.name}: could not build the buildings, lamps, bus stops and points of "
+            f"interest ({type(err).__name__}: {err}); they are left out. Use an extract cut "
+            "with complete ways (`osmium extract --strategy complete_ways`)."
+        )
+        return None
 
 
 @contextlib.contextmanager
@@ -90,7 +116,7 @@ def _open_xml(path: Path) -> Iterator[IO[bytes]]:
             yield f
 
 
-def _iter_elements(path: Path) -> Iterator[ET.Element]:
+def iter_elements(path: Path) -> Iterator[ET.Element]:
     """Stream the top-level elements of an OSM XML file, checking it is OSM XML."""
     try:
         with _open_xml(path) as f:
@@ -125,23 +151,33 @@ def _iter_elements(path: Path) -> Iterator[ET.Element]:
 
 def _scan_xml(path: Path) -> _WalkWays:
     """First pass: every node id, and the walkable ways with their node refs and tags."""
-    node_ids: set[int] = set()
-    ways: list[_Way] = []
-    highways: dict[str, int] = {}
-    n_ways = 0
-    for elem in _iter_elements(path):
+    scan = _WalkWays(set(), [], 0, {}, set(), {}, {})
+    for elem in iter_elements(path):
         if elem.tag == "node":
-            node_ids.add(int(elem.attrib["id"]))
+            scan.node_ids.add(int(elem.attrib["id"]))
         elif elem.tag == "way":
-            n_ways += 1
-            tags = {t.attrib["k"]: t.attrib["v"] for t in elem.iter("tag")}
-            if "highway" in tags:
-                highways[tags["highway"]] = highways.get(tags["highway"], 0) + 1
-            if is_walkable(tags):
-                refs = [int(nd.attrib["ref"]) for nd in elem.iter("nd")]
-                keep = {k: v for k, v in tags.items() if k in EXTRA_WAY_TAGS}
-                ways.append((int(elem.attrib["id"]), refs, keep))
-    return _WalkWays(node_ids, ways, n_ways, highways)
+            _scan_way(elem, scan)
+        elif elem.tag == "relation":
+            members = [int(m.attrib["ref"]) for m in elem.iter("member") if m.get("type") == "way"]
+            if members:
+                scan.relation_members[int(elem.attrib["id"])] = members
+    return scan
+
+
+def _scan_way(elem: ET.Element, scan: _WalkWays) -> None:
+    """Record one way: its id, completeness, highway value and (if walkable) refs and tags."""
+    way_id = int(elem.attrib["id"])
+    scan.n_ways += 1
+    scan.way_ids.add(way_id)
+    refs = [int(nd.attrib["ref"]) for nd in elem.iter("nd")]
+    if any(r not in scan.node_ids for r in refs):
+        scan.partial[way_id] = refs
+    tags = {t.attrib["k"]: t.attrib["v"] for t in elem.iter("tag")}
+    if "highway" in tags:
+        scan.highways[tags["highway"]] = scan.highways.get(tags["highway"], 0) + 1
+    if is_walkable(tags):
+        keep = {k: v for k, v in tags.items() if k in EXTRA_WAY_TAGS}
+        scan.ways.append((way_id, refs, keep))
 
 
 def _trim_ways(path: Path, scan: _WalkWays) -> list[_Way]:
@@ -174,13 +210,14 @@ def _trim_ways(path: Path, scan: _WalkWays) -> list[_Way]:
     return kept
 
 
-def _write_walk_xml(path: Path, out: Path) -> None:
+def _write_copies(path: Path, walk_out: Path, feature_out: Path) -> None:
     """
-    Write the walkable ways of `path` and their nodes to `out`, trimming dangling refs.
+    Write the walk copy and the feature copy of `path` in one pass (see the module docstring).
 
     osmnx fails ("Some edges missing nodes") on ways that reference nodes missing from the
-    file, as in extracts clipped by a bounding box; those references are dropped here, and
-    ways left with fewer than 2 nodes are dropped, with an InputWarning giving the counts.
+    file, as in extracts clipped by a bounding box; in the walk copy those references are
+    dropped, and ways left with fewer than 2 nodes are dropped. The feature copy leaves out
+    every way that leaves the extract. One InputWarning gives the counts.
     """
     scan = _scan_xml(path)
     if not scan.ways:
@@ -192,18 +229,41 @@ def _write_walk_xml(path: Path, out: Path) -> None:
         )
         raise InputError(msg)
     kept = _trim_ways(path, scan)
+    incomplete = scan.incomplete_ways()
+    _warn_incomplete_features(path, scan, incomplete)
     needed = {r for _, refs, _ in kept for r in refs}
-    with out.open("w", encoding="utf-8") as f:
-        f.write(
-            '<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="siteplan">\n'
-        )
-        for elem in _iter_elements(path):
+    header = '<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="siteplan">\n'
+    with walk_out.open("w", encoding="utf-8") as walk, feature_out.open("w", encoding="utf-8") as f:
+        walk.write(header)
+        f.write(header)
+        for elem in iter_elements(path):
             if elem.tag == "node" and int(elem.attrib["id"]) in needed:
                 a = elem.attrib
-                f.write(f'<node id="{a["id"]}" lat="{a["lat"]}" lon="{a["lon"]}"/>\n')
+                walk.write(f'<node id="{a["id"]}" lat="{a["lat"]}" lon="{a["lon"]}"/>\n')
+            if elem.tag in {"node", "relation"} or (
+                elem.tag == "way" and int(elem.attrib["id"]) not in incomplete
+            ):
+                elem.tail = "\n"
+                f.write(ET.tostring(elem, encoding="unicode"))
         for way_id, refs, tags in kept:
-            f.write(f'<way id="{way_id}">')
-            f.writelines(f'<nd ref="{r}"/>' for r in refs)
-            f.writelines(f"<tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in tags.items())
-            f.write("</way>\n")
+            walk.write(f'<way id="{way_id}">')
+            walk.writelines(f'<nd ref="{r}"/>' for r in refs)
+            walk.writelines(f"<tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in tags.items())
+            walk.write("</way>\n")
+        walk.write("</osm>\n")
         f.write("</osm>\n")
+
+
+def _warn_incomplete_features(path: Path, scan: _WalkWays, incomplete: set[int]) -> None:
+    """Warn with counts about ways and relations that leave the extract (no outline)."""
+    absent = {w for ws in scan.relation_members.values() for w in ws} - scan.way_ids
+    gone = incomplete | absent
+    relations = sum(1 for ws in scan.relation_members.values() if any(w in gone for w in ws))
+    if not incomplete and not relations:
+        return
+    warn(
+        f"{path.name}: {len(incomplete)} ways and {relations} relations leave the extract "
+        "(they reference nodes or ways outside the file); their buildings and other outlines "
+        "cannot be built and are left out. The walk network keeps the parts inside the file. "
+        "Use an extract that covers the study area with a margin."
+    )
