@@ -134,7 +134,7 @@ def test_followup_json_keys_and_counts_only(result):
     assert set(data) == {
         "meta", "installation", "windows", "panel", "units", "counts", "incidents",
         "odds_ratio", "did", "displacement", "economics", "monthly", "notes", "sites",
-        "effect", "event_study", "displacement_test", "money",
+        "effect", "event_study", "displacement_test", "money", "controls", "operations",
     }  # fmt: skip
     assert data["odds_ratio"]["odds_ratio"] == pytest.approx(result.odds_ratio.odds_ratio)
     assert data["did"]["estimable"] is isinstance(result.did, fu.DidResult)

@@ -58,13 +58,14 @@ def get_path(name: str) -> Path:
 
 def followup_paths() -> dict[str, Path]:
     """
-    The sample town's follow-up inputs: simulated installed cameras and spending.
+    The sample town's follow-up inputs: simulated installed cameras, spending and operations.
 
     Returns
     -------
     paths
-        Keys ``installed`` and ``spending`` (in ``sample/followup/``); the incidents and the
-        scenario are the sample's own (:func:`get_path`).
+        Keys ``installed``, ``spending``, ``disclosures`` (footage disclosed to the police)
+        and ``uptime`` (camera uptime per month), in ``sample/followup/``; the incidents and
+        the scenario are the sample's own (:func:`get_path`).
 
     Raises
     ------
@@ -72,7 +73,9 @@ def followup_paths() -> dict[str, Path]:
         If a file is missing (regenerate with ``python -m siteplan.datasets.followup_sample``).
     """
     folder = sample_dir() / "followup"
-    paths = {"installed": folder / "installed.csv", "spending": folder / "spending.csv"}
+    paths = {
+        name: folder / f"{name}.csv" for name in ("installed", "spending", "disclosures", "uptime")
+    }
     for path in paths.values():
         if not path.is_file():
             msg = (

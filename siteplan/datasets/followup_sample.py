@@ -1,8 +1,9 @@
 """The sample town's simulated follow-up: which cameras were installed when, and what it cost.
 
-:func:`simulate_installation` and :func:`simulate_spending` take their inputs as arguments (a
-plan's cameras, the scenario's cost model, seeds) and return frames; :func:`build` loads the
-sample's inputs, runs them and writes ``installed.csv`` and ``spending.csv`` into
+:func:`simulate_installation`, :func:`simulate_spending`, :func:`simulate_disclosures` and
+:func:`simulate_uptime` take their inputs as arguments (a plan's cameras, the scenario's cost
+model, seeds) and return frames; :func:`build` loads the sample's inputs, runs them and writes
+``installed.csv``, ``spending.csv``, ``disclosures.csv`` and ``uptime.csv`` into
 ``siteplan/datasets/sample/followup/``. Regenerate with
 ``python -m siteplan.datasets.followup_sample``.
 """
@@ -26,13 +27,21 @@ from pyproj import Transformer
 
 from siteplan.config import Scenario, load_scenario
 from siteplan.datasets import get_path, sample_dir
-from siteplan.errors import InputWarning
+from siteplan.errors import InputError, InputWarning
 from siteplan.io import areas as areas_io
 from siteplan.io import gtfs as gtfs_io
 from siteplan.io import incidents as incidents_io
 from siteplan.io._common import atomic_write, read_csv
 
-__all__ = ["build", "cameras_from_stops", "simulate_installation", "simulate_spending"]
+__all__ = [
+    "build",
+    "cameras_from_stops",
+    "simulate_disclosures",
+    "simulate_installation",
+    "simulate_spending",
+    "simulate_uptime",
+    "write_operations",
+]
 
 log = logging.getLogger(__name__)
 
@@ -304,14 +313,113 @@ def simulate_spending(
     return frame.sort_values(["date", "category", "note"], kind="stable").reset_index(drop=True)
 
 
+def _site_days(installed: pd.DataFrame) -> pd.Series:
+    """Each site's first installation day (a Timestamp), sorted by site."""
+    site = installed["site_id"] if "site_id" in installed else installed["camera_id"]
+    day = pd.to_datetime(installed["installed_on"])
+    return day.groupby(site.astype(str)).min().sort_index()
+
+
+def simulate_disclosures(
+    installed: pd.DataFrame,
+    *,
+    end: dt.date,
+    seed: int,
+    per_30_days: float = 0.6,
+    used_share: float = 0.55,
+    unknown_days: int = 30,
+) -> pd.DataFrame:
+    """
+    Simulate footage disclosures to the police from each site's installation to `end`.
+
+    Each site's disclosures are Poisson with mean `per_30_days` per 30 days in service, on
+    seeded random days; the footage is used in the case with probability `used_share`, and
+    the outcome is not known yet (blank) for disclosures in the last `unknown_days` days.
+
+    Parameters
+    ----------
+    installed
+        The installed cameras (``site_id`` or ``camera_id``, ``installed_on``).
+    end
+        Last day simulated.
+    seed
+        Seed of the random generator.
+    per_30_days, used_share, unknown_days
+        Rate, share used, and the recent days whose outcome is not known.
+
+    Returns
+    -------
+    disclosures
+        ``date`` (ISO text), ``site_id`` and ``case_used`` (``yes``, ``no`` or blank), by date.
+    """
+    rng = np.random.default_rng(seed)
+    stop = pd.Timestamp(end)
+    rows: list[tuple[str, str, str]] = []
+    for site, first in _site_days(installed).items():
+        days = (stop - first).days
+        if days <= 0:
+            continue
+        n = int(rng.poisson(per_30_days * days / 30))
+        for offset in np.sort(rng.integers(1, days + 1, size=n)):
+            day = first + pd.Timedelta(days=int(offset))
+            used = "yes" if rng.random() < used_share else "no"
+            recent = (stop - day).days < unknown_days
+            rows.append((day.date().isoformat(), str(site), "" if recent else used))
+    frame = pd.DataFrame(rows, columns=["date", "site_id", "case_used"])
+    return frame.sort_values(["date", "site_id"], kind="stable").reset_index(drop=True)
+
+
+def simulate_uptime(
+    installed: pd.DataFrame,
+    *,
+    end: dt.date,
+    seed: int,
+    mean_down_share: float = 0.02,
+    outage_chance: float = 0.05,
+) -> pd.DataFrame:
+    """
+    Simulate monthly uptime per camera from its installation month to `end`.
+
+    Each camera-month is down a seeded small share (exponential, mean `mean_down_share`), and
+    with probability `outage_chance` one outage of 2–10 days on top.
+
+    Parameters
+    ----------
+    installed
+        The installed cameras (``camera_id``, ``installed_on``).
+    end
+        Last day simulated (its month is the last row).
+    seed
+        Seed of the random generator.
+    mean_down_share, outage_chance
+        Everyday downtime and the chance of a longer outage in a month.
+
+    Returns
+    -------
+    uptime
+        ``camera_id``, ``period`` (``YYYY-MM``) and ``uptime_share`` (0–1, three decimals).
+    """
+    rng = np.random.default_rng(seed)
+    cams = installed.sort_values("camera_id", kind="stable")
+    last = pd.Timestamp(end).to_period("M")
+    rows: list[tuple[str, str, float]] = []
+    for cam, on in zip(cams["camera_id"], pd.to_datetime(cams["installed_on"]), strict=True):
+        for month in pd.period_range(on.to_period("M"), last, freq="M"):
+            down = rng.exponential(mean_down_share)
+            if rng.random() < outage_chance:
+                down += rng.integers(2, 11) / month.days_in_month
+            rows.append((str(cam), str(month), round(max(0.0, 1.0 - down), 3)))
+    return pd.DataFrame(rows, columns=["camera_id", "period", "uptime_share"])
+
+
 def build(
     out_dir: str | os.PathLike[str] | None = None,
     *,
     seed: int = 0,
     plan_cameras: str | os.PathLike[str] | None = None,
-) -> tuple[Path, Path]:
+) -> tuple[Path, ...]:
     """
-    Write the sample town's simulated ``installed.csv`` and ``spending.csv``.
+    Write the sample town's simulated installation, spending, disclosures and uptime.
 
     The cameras come from `plan_cameras` (a plan of the sample: the ``cameras.csv`` that
     ``siteplan demo`` writes) when given, else from :func:`cameras_from_stops`. They are
@@ -330,8 +438,8 @@ def build(
 
     Returns
     -------
-    installed, spending
-        The two files written.
+    installed, spending, disclosures, uptime
+        The files written.
     """
     scenario = load_scenario(get_path("scenario.toml"))
     crs = scenario.study_area.crs
@@ -350,6 +458,39 @@ def build(
         with atomic_write(path) as tmp:
             frame.to_csv(tmp, index=False, float_format="%.6f", lineterminator="\n")
     log.info("wrote %s and %s", *paths)
+    return (*paths, *write_operations(installed, out, seed=seed))
+
+
+def write_operations(
+    installed: pd.DataFrame, out_dir: str | os.PathLike[str], *, seed: int = 0
+) -> tuple[Path, Path]:
+    """
+    Write the simulated ``disclosures.csv`` and ``uptime.csv`` of an installation.
+
+    Parameters
+    ----------
+    installed
+        The installed cameras (as ``installed.csv`` holds them).
+    out_dir
+        Target folder.
+    seed
+        Seed of the simulation.
+
+    Returns
+    -------
+    disclosures, uptime
+        The files written.
+    """
+    end = dt.date(SAMPLE_YEAR, 12, 31)
+    frames = (
+        simulate_disclosures(installed, end=end, seed=seed),
+        simulate_uptime(installed, end=end, seed=seed),
+    )
+    paths = (Path(out_dir) / "disclosures.csv", Path(out_dir) / "uptime.csv")
+    for frame, path in zip(frames, paths, strict=True):
+        with atomic_write(path) as tmp:
+            frame.to_csv(tmp, index=False, lineterminator="\n")
+    log.info("wrote %s and %s", *paths)
     return paths
 
 
@@ -362,6 +503,9 @@ def _cameras_at_busy_stops(scenario: Scenario) -> pd.DataFrame:
         areas = areas_io.load_areas(
             _input(scenario, inp.areas), crs=crs, name_column=inp.areas_name_column
         )
+    if inp.gtfs is None:
+        msg = "the sample installation needs the scenario's inputs.gtfs (its stops)."
+        raise InputError(msg)
     stops = gtfs_io.load_gtfs(
         _input(scenario, inp.gtfs), crs=crs, service_date=inp.gtfs_service_date
     ).stops

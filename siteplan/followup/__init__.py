@@ -20,6 +20,12 @@ intervals and claims nothing more. ``pipeline.run_followup`` loads a scenario's 
 """
 
 from siteplan.followup.analysis import FollowupSettings, followup
+from siteplan.followup.controls import (
+    Controls,
+    RegressionToMean,
+    intervention_units,
+    regression_to_mean,
+)
 from siteplan.followup.economics import Period, economics, report_period
 from siteplan.followup.effects import (
     assign_incidents,
@@ -33,6 +39,7 @@ from siteplan.followup.effects import (
     weighted_displacement_difference,
 )
 from siteplan.followup.inference import OVERDISPERSION_LIMIT, did_poisson
+from siteplan.followup.operations import Operations, SiteOperations
 from siteplan.followup.result import (
     SHARED_AREA,
     SPENDING_CATEGORIES,
@@ -48,6 +55,7 @@ __all__ = [
     "OVERDISPERSION_LIMIT",
     "SHARED_AREA",
     "SPENDING_CATEGORIES",
+    "Controls",
     "DidResult",
     "Displacement",
     "Economics",
@@ -55,7 +63,10 @@ __all__ = [
     "FollowupSettings",
     "NotEstimable",
     "OddsRatio",
+    "Operations",
     "Period",
+    "RegressionToMean",
+    "SiteOperations",
     "assign_incidents",
     "build_panel",
     "did_poisson",
@@ -63,8 +74,10 @@ __all__ = [
     "economics",
     "followup",
     "grid_units",
+    "intervention_units",
     "matched_controls",
     "odds_ratio",
+    "regression_to_mean",
     "report_period",
     "unit_roles",
     "wedge_footprints",

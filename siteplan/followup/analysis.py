@@ -21,6 +21,7 @@ import shapely
 from siteplan.config import FollowupConfig
 from siteplan.crs import require_same_crs
 from siteplan.errors import InputError
+from siteplan.followup.controls import Controls, intervention_units, regression_to_mean
 from siteplan.followup.economics import Period, economics
 from siteplan.followup.effects import (
     assign_incidents,
@@ -37,6 +38,7 @@ from siteplan.followup.effects import (
 )
 from siteplan.followup.inference import did_poisson
 from siteplan.followup.money import Money, money
+from siteplan.followup.operations import operations
 from siteplan.followup.randomization import (
     randomization_inference,
     site_log_changes,
@@ -190,13 +192,14 @@ class _Groups(NamedTuple):
 
 
 class _SitePlan(NamedTuple):
-    """The sites' windows and clusters, the matching window and the buffer units' sites."""
+    """The sites' windows and clusters, the matching window, buffer units' sites, blocked units."""
 
     groups: _Groups
     layout: SiteLayout
     match: Window
     envelope: Windows
     buffer_site: pd.Series
+    blocked: pd.Index
 
 
 def followup(
@@ -209,6 +212,9 @@ def followup(
     corridors: gpd.GeoDataFrame | None = None,
     footprints: gpd.GeoDataFrame | None = None,
     settings: FollowupSettings | None = None,
+    interventions: gpd.GeoDataFrame | None = None,
+    disclosures: pd.DataFrame | None = None,
+    uptime: pd.DataFrame | None = None,
 ) -> FollowupResult:
     """
     Effects on incidents and the economics of the installed cameras, for one period.
@@ -234,6 +240,11 @@ def followup(
     settings
         Buffer width, snapping distance, cell size, overlap, panel months and controls per
         treated unit (default :class:`FollowupSettings`).
+    interventions
+        Areas of other interventions (police cameras, guard deployments): never controls.
+    disclosures, uptime
+        Footage disclosures to the police and camera uptime, reported per site
+        (:mod:`siteplan.io.operations`); None when not kept.
 
     Returns
     -------
@@ -247,22 +258,56 @@ def followup(
     CRSError
         If the layers are not in one projected CRS.
     """
-    require_same_crs(installed, incidents, "installed", "incidents")
+    _check_crs(installed, incidents, interventions)
     settings = settings or FollowupSettings.from_config(scenario.followup)
     notes: list[Note] = []
     cams = _installed_by(installed, period, notes)
     foot = resolve_footprints(cams, footprints).assign(site_id=_site_ids(cams))
     lay = _layout(incidents, corridors, foot, scenario.study_area.timezone, notes, settings)
     end = pd.Timestamp(period.end)
-    plan = _site_plan(lay, foot, period, settings, notes)
+    plan = _site_plan(lay, foot, period, settings, notes, interventions)
     panel_start = _data_notes(lay, plan, period, settings.pre_months, notes)
     effects = _effects(lay, plan, panel_start, end, notes, settings)
-    cash, econ = _money(spending, period, scenario, installed, cams, lay)
-    result = FollowupResult(
-        meta=_meta(scenario, period, lay.unit_kind, settings),
-        installation=_installation(cams, installed, foot),
+    parts = _Parts(scenario, period, settings, installed, cams, foot, lay, plan, panel_start)
+    result = _assemble(parts, effects, spending, interventions, disclosures, uptime, notes)
+    _log_result(result)
+    return result
+
+
+class _Parts(NamedTuple):
+    """What the first steps of :func:`followup` computed, for :func:`_assemble`."""
+
+    scenario: Scenario
+    period: Period
+    settings: FollowupSettings
+    installed: gpd.GeoDataFrame
+    cams: gpd.GeoDataFrame
+    foot: gpd.GeoDataFrame
+    lay: _Layout
+    plan: _SitePlan
+    panel_start: pd.Timestamp
+
+
+def _assemble(
+    p: _Parts,
+    effects: _Effects,
+    spending: pd.DataFrame,
+    interventions: gpd.GeoDataFrame | None,
+    disclosures: pd.DataFrame | None,
+    uptime: pd.DataFrame | None,
+    notes: list[Note],
+) -> FollowupResult:
+    """Money, controls and operations, and the typed result of every step."""
+    lay, plan = p.lay, p.plan
+    end = pd.Timestamp(p.period.end)
+    cash, econ = _money(spending, p.period, p.scenario, p.installed, p.cams, lay)
+    controls = _controls(lay, plan, effects.clusters, interventions, notes)
+    cams = p.cams.assign(site_id=_site_ids(p.cams))
+    return FollowupResult(
+        meta=_meta(p.scenario, p.period, lay.unit_kind, p.settings),
+        installation=_installation(p.cams, p.installed, p.foot),
         windows=plan.envelope,
-        panel=PanelSpan(panel_start.date(), end.date(), len(effects.panel)),
+        panel=PanelSpan(p.panel_start.date(), end.date(), len(effects.panel)),
         units=_unit_tally(lay, plan.groups),
         counts=effects.counts,
         incidents=_incident_tally(lay),
@@ -270,19 +315,64 @@ def followup(
         did=effects.did,
         displacement=effects.displacement,
         economics=econ,
-        monthly=_monthly(lay, plan.groups.group, panel_start, end),
+        monthly=_monthly(lay, plan.groups.group, p.panel_start, end),
         notes=tuple(notes),
         sites=effects.sites,
         effect=effect_summary(effects.sites, effects.odds_ratio, effects.did, effects.event_study),
         event_study=effects.event_study,
         displacement_test=effects.wdd,
         money=cash,
-        unit_roles=lay.roles.assign(group=plan.groups.group),
+        controls=controls,
+        operations=operations(disclosures, uptime, cameras=cams, period=p.period),
+        unit_roles=_roles(lay, plan),
         panel_rows=effects.panel,
         cluster_counts=effects.clusters,
     )
-    _log_result(result)
-    return result
+
+
+def _check_crs(
+    installed: gpd.GeoDataFrame,
+    incidents: gpd.GeoDataFrame,
+    interventions: gpd.GeoDataFrame | None,
+) -> None:
+    """Raise unless the layers share one projected CRS."""
+    require_same_crs(installed, incidents, "installed", "incidents")
+    if interventions is not None:
+        require_same_crs(interventions, installed, "interventions", "installed")
+
+
+def _roles(lay: _Layout, plan: _SitePlan) -> pd.DataFrame:
+    """Every unit's role, comparison group and whether it touches another intervention."""
+    blocked = lay.units.index.isin(plan.blocked)
+    return lay.roles.assign(group=plan.groups.group, intervention=blocked)
+
+
+def _controls(
+    lay: _Layout,
+    plan: _SitePlan,
+    clusters: pd.DataFrame,
+    interventions: gpd.GeoDataFrame | None,
+    notes: list[Note],
+) -> Controls:
+    """Units left out for other interventions, and regression to the mean at the sites."""
+    group = plan.groups.group.loc[plan.blocked]
+    n_treated = int(group.eq("treated").sum())
+    if n_treated:
+        notes.append(Note("treated_in_interventions", {"n": n_treated}))
+    rtm = regression_to_mean(
+        lay.unit_of,
+        lay.day,
+        plan.groups.group,
+        clusters,
+        plan.match,
+        data_start=lay.day[lay.points].min(),
+    )
+    return Controls(
+        n_intervention_areas=0 if interventions is None else len(interventions),
+        n_units_excluded=int(group.eq("other").sum()),
+        n_treated_in_interventions=n_treated,
+        rtm=rtm,
+    )
 
 
 def _money(
@@ -400,8 +490,13 @@ def _site_plan(
     period: Period,
     settings: FollowupSettings,
     notes: list[Note],
+    interventions: gpd.GeoDataFrame | None,
 ) -> _SitePlan:
-    """Each site's windows, the matching window, the matched controls and the clusters."""
+    """Each site's windows, the matching window, the matched controls and the clusters.
+
+    Units touching an area of `interventions` are never controls.
+    """
+    blocked = intervention_units(lay.units, interventions)
     end = pd.Timestamp(period.end)
     treated_ids = lay.roles.index[lay.roles["role"] == "treated"].tolist()
     site_of = (
@@ -428,14 +523,14 @@ def _site_plan(
             index=pd.Index(["(none)"], name="site_id"),
         )
     match = matching_window(windows, months=settings.match_months)
-    groups = _groups(lay, match, settings.n_per_treated)
+    groups = _groups(lay, match, settings.n_per_treated, blocked)
     layout = cluster_table(site_of.dropna(), groups.controls, windows)
     buffer_site = _buffer_sites(lay, groups, foot, layout)
     envelope = Windows(
         before=Window(windows["before_start"].min().date(), windows["before_end"].max().date()),
         after=Window(windows["after_start"].min().date(), end.date()),
     )
-    return _SitePlan(groups, layout, match, envelope, buffer_site)
+    return _SitePlan(groups, layout, match, envelope, buffer_site, blocked)
 
 
 def _buffer_sites(
@@ -473,8 +568,8 @@ def _data_notes(
     )
 
 
-def _groups(lay: _Layout, match: Window, n_per_treated: int) -> _Groups:
-    """Treated, buffer and matched control units (matched on counts in the matching window)."""
+def _groups(lay: _Layout, match: Window, n_per_treated: int, blocked: pd.Index) -> _Groups:
+    """Treated, buffer and matched controls (matched on the matching window; never `blocked`)."""
     roles, units, unit_of, day = lay.roles, lay.units, lay.unit_of, lay.day
     lo, hi = pd.Timestamp(match.start), pd.Timestamp(match.end)
     pre_mask = (day >= lo) & (day <= hi) & unit_of.notna()
@@ -483,7 +578,7 @@ def _groups(lay: _Layout, match: Window, n_per_treated: int) -> _Groups:
     buffer_ids = roles.index[roles["role"] == "buffer"].tolist()
     info = units.drop(columns=units.geometry.name).join(roles[["role"]])
     sets = matched_control_sets(
-        info, treated_ids, counts_pre, n_per_treated=n_per_treated, exclude=buffer_ids
+        info, treated_ids, counts_pre, n_per_treated=n_per_treated, exclude=[*buffer_ids, *blocked]
     )
     controls = [c for picks in sets.values() for c in picks]
     group = pd.Series("other", index=units.index, dtype="object")

@@ -18,8 +18,10 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
+    from siteplan.followup.controls import Controls
     from siteplan.followup.economics import Period
     from siteplan.followup.money import Money
+    from siteplan.followup.operations import Operations
 
 __all__ = [
     "GROUPS",
@@ -925,13 +927,20 @@ class FollowupResult:
         Remarks on the data and the method.
     unit_roles
         Per unit (index: its id): ``role``, ``group`` (``treated``, ``buffer``, ``control``
-        or ``other``), ``installed_on``, ``overlap`` and ``covered_m``. Not written to JSON.
+        or ``other``), ``intervention`` (touches another intervention's area),
+        ``installed_on``, ``overlap`` and ``covered_m``. Not written to JSON.
     sites
         The effect over camera sites, each in its own windows, with inference that stays
         valid with few sites (the headline).
     money
         Investment and running lines, depreciation, the forecast from plan and run rate, the
         contract value against the threshold, and storage sizing.
+    controls
+        Units left out of the controls for other interventions, and regression to the mean
+        at the camera sites.
+    operations
+        Footage disclosures to the police and camera uptime per site (empty when the
+        coordinator's files were not given).
     displacement_test
         The weighted displacement difference test of the buffer ring.
     event_study
@@ -963,6 +972,8 @@ class FollowupResult:
     event_study: EventStudy
     displacement_test: WeightedDisplacement
     money: Money
+    controls: Controls
+    operations: Operations
     unit_roles: pd.DataFrame = field(repr=False, compare=False)
     panel_rows: pd.DataFrame = field(repr=False, compare=False)
     cluster_counts: pd.DataFrame = field(repr=False, compare=False)
@@ -976,7 +987,9 @@ class FollowupResult:
         report
             ``meta``, ``installation``, ``windows``, ``panel``, ``units``, ``counts``,
             ``incidents``, ``odds_ratio``, ``did``, ``displacement``, ``economics``,
-            ``monthly`` and ``notes``; only counts, never points.
+            ``monthly``, ``notes``, ``sites``, ``effect``, ``event_study``,
+            ``displacement_test``, ``money``, ``controls`` and ``operations``; only counts,
+            never points.
         """
         report = {
             "meta": self.meta.to_dict(),
@@ -997,6 +1010,8 @@ class FollowupResult:
             "event_study": self.event_study.to_dict(),
             "displacement_test": self.displacement_test.to_dict(),
             "money": self.money.to_dict(),
+            "controls": self.controls.to_dict(),
+            "operations": self.operations.to_dict(),
         }
         return dict(jsonable(report))
 

@@ -22,7 +22,13 @@ from siteplan.i18n import t
 if TYPE_CHECKING:
     from siteplan.followup.result import Economics, FollowupResult
 
-__all__ = ["followup_charts", "render_followup"]
+__all__ = [
+    "effect_sentence",
+    "followup_charts",
+    "render_followup",
+    "rtm_sentence",
+    "summary_line",
+]
 
 _GROUP_COLOURS = {"treated": "#c0392b", "control": "#1f5fa8", "buffer": "#7f8c8d"}
 _DPI = 110
@@ -52,15 +58,131 @@ def render_followup(result: FollowupResult, *, generated: dt.date | None = None)
     env.filters["sek"] = _sek
     env.filters["num"] = _num_filter(decimal_comma=lang == "sv")
     env.filters["pct"] = _pct_filter(lang)
+    env.filters["pct_share"] = _share_filter(decimal_comma=lang == "sv")
     econ = result.economics
     return env.get_template("followup.html.j2").render(
         r=result.to_dict(),
         lang=lang,
         generated=(generated or dt.date.today()).isoformat(),
         charts=followup_charts(result),
+        finding=effect_sentence(result),
+        rtm_text=rtm_sentence(result),
         categories=list(econ.by_category),
         shared_area=econ.shared_area,
     )
+
+
+def effect_sentence(result: FollowupResult) -> str:
+    """
+    The report's finding on the effect: the verdict first, then the % change interval.
+
+    The same sentence heads the findings of ``followup.html`` and the line ``siteplan
+    followup`` prints.
+
+    Parameters
+    ----------
+    result
+        The follow-up.
+
+    Returns
+    -------
+    sentence
+        In the result's language, e.g. "Osäkert: intervallet rymmer −25 % till +1 300 % …".
+    """
+    lang = result.meta.lang
+    headline = result.effect.headline
+    if headline is None:
+        return t("followup.effect.not_estimable", lang)
+    pct = _pct_filter(lang)
+    return t(
+        f"followup.effect.{result.effect.verdict}",
+        lang,
+        n=len(result.sites.sites),
+        min=result.sites.min_treated_sites,
+        lo=pct(headline.change_low, low=True),
+        hi=pct(headline.change_high),
+        est=pct(headline.change),
+    )
+
+
+def summary_line(result: FollowupResult) -> str:
+    """
+    The one line ``siteplan followup`` prints: the period, the finding, cameras and spending.
+
+    Parameters
+    ----------
+    result
+        The follow-up.
+
+    Returns
+    -------
+    line
+        E.g. "2025-01-01..2025-08-31: Osäkert: … (skattning −11 %). 9 kameror; använt
+        415 957 av 500 000 kr", in the result's language.
+    """
+    e, period = result.economics, result.meta.period
+    spent = t(
+        "followup.summary_spent",
+        result.meta.lang,
+        cameras=result.installation.n_installed,
+        spent=_sek(e.spent_sek),
+        budget=_sek(e.budget_sek),
+    )
+    return f"{period.start}..{period.end}: {effect_sentence(result)} {spent}"
+
+
+def rtm_sentence(result: FollowupResult) -> str | None:
+    """
+    Regression to the mean at the camera sites, with the numbers behind it.
+
+    Parameters
+    ----------
+    result
+        The follow-up.
+
+    Returns
+    -------
+    sentence
+        How far the sites stood above the average unit in the matching window, how their
+        incidents and their controls' moved into the before windows, and whether that rise
+        makes regression to the mean likely; None without camera sites or controls.
+    """
+    rtm = result.controls.rtm
+    if rtm is None:
+        return None
+    lang = result.meta.lang
+    pct = _pct_filter(lang)
+    num = _num_filter(decimal_comma=lang == "sv")
+    parts = []
+    if rtm.hotspot_ratio is not None:
+        parts.append(
+            t(
+                "followup.rtm.hotspot",
+                lang,
+                ratio=num(rtm.hotspot_ratio, "%.1f"),
+                start=rtm.matching_window.start.isoformat(),
+                end=rtm.matching_window.end.isoformat(),
+            )
+        )
+    if rtm.excess_rise is None:
+        parts.append(t("followup.rtm.undefined", lang))
+    else:
+        key = "followup.rtm.flagged" if rtm.flagged else "followup.rtm.not_flagged"
+        rises = {"t_rise": pct(rtm.treated_rise), "c_rise": pct(rtm.control_rise)}
+        parts.append(t(key, lang, excess=pct(rtm.excess_rise), **rises))
+    return " ".join(parts)
+
+
+def _share_filter(*, decimal_comma: bool) -> Callable[..., str]:
+    """A ``pct_share`` filter: a share 0–1 as a percentage with one decimal; a dash for None."""
+
+    def share(value: float | None) -> str:
+        if value is None:
+            return "–"
+        text = f"{100 * value:.1f} %"
+        return text.replace(".", ",") if decimal_comma else text
+
+    return share
 
 
 def _sek(value: float | None) -> str:
