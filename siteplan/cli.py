@@ -396,10 +396,10 @@ def followup_cmd(
         typer.Option("--grid", help="Square cells instead of corridors (no walk network needed)."),
     ] = False,
     disclosures: Annotated[
-        Path | None, typer.Option(help="Footage disclosed to the police CSV: date, site, used.")
+        Path | None, typer.Option(help="Disclosures to the police CSV: date, site_id, case_used.")
     ] = None,
     uptime: Annotated[
-        Path | None, typer.Option(help="Camera uptime CSV: site/camera, period, uptime_share.")
+        Path | None, typer.Option(help="Uptime CSV: site_id or camera_id, period, uptime_share.")
     ] = None,
     interventions: Annotated[
         Path | None, typer.Option(help="Police cameras, guards etc. (polygons): never controls.")
@@ -477,7 +477,7 @@ def batch(
     sweep: Annotated[
         Path | None,
         typer.Option(
-            "--sweep", help="TOML file with a [sweep] table, used instead of each scenario's own."
+            "--sweep", help="TOML file with a sweep table, used instead of each scenario's own."
         ),
     ] = None,
     out: Annotated[

@@ -213,7 +213,7 @@ class LegalConfig(_Section):
     regime: Regime | None = None
     """Camera-law regime to apply; None: the one in force on plan_date."""
     stop_area_radius_m: PositiveFloat = 25.0
-    """Assumed radius of a stop area around a stop (the statute gives no distance)."""
+    """Assumed radius of a stop area around each platform of a served stop (no law says)."""
     strak_max_walk_m: PositiveFloat = 400.0
     """Longest walk between two stops that counts as a stråk (walkway between stops)."""
     strak_policy: Literal["borderline", "exempt", "general"] = "borderline"
@@ -223,7 +223,7 @@ class LegalConfig(_Section):
     exempt_view_share: float = Field(default=1.0, gt=0.0, le=1.0)
     """Assumed share of a camera's view that must lie inside stop areas for the exemption."""
     near_zone_m: PositiveFloat = 50.0
-    """Assumed distance around a camera's view within which exempt packs list incidents."""
+    """Assumed near-zone around a camera's view: packs list its incidents apart from the view's."""
     historical: bool = False
     """Allow a legal.regime not in force on plan_date (a historical comparison)."""
     mask_views: bool = False
@@ -578,7 +578,8 @@ class FollowupConfig(_Section):
     contract_options_sek: NonNegativeFloat = 0.0
     """Value of the contract's options and extensions."""
     direct_procurement_threshold_sek: PositiveFloat | None = None
-    """Direct-procurement threshold to compare the contract value with; None: no check."""
+    """Direct-procurement threshold (direktupphandlingsgräns) to compare the contract value with;
+    None: no check."""
     threshold_year: int | None = None
     """Year of the threshold value given (stated in the report)."""
     threshold_source: str | None = None
@@ -593,6 +594,9 @@ class FollowupConfig(_Section):
     """None: each camera model's horizontal_px at 16:9."""
     retention_days: PositiveInt | None = None
     """None: output.retention_days."""
+    interventions: Path | None = None
+    """Polygons of other interventions (police cameras, guard deployments), relative to the
+    scenario file: units touching them are never controls. None: no such layer."""
 
 
 class SweepRange(_Section):
