@@ -19,12 +19,19 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.ops
 
 from siteplan.crs import require_projected, require_same_crs
 from siteplan.errors import InputError, InputWarning
 from siteplan.schemas import require
 
-__all__ = ["CORRIDOR_COLUMNS", "build_corridors", "corridor_graph", "snap_points"]
+__all__ = [
+    "CORRIDOR_COLUMNS",
+    "build_corridors",
+    "corridor_graph",
+    "snap_points",
+    "split_at_boundaries",
+]
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +161,99 @@ def corridor_graph(corridors: gpd.GeoDataFrame) -> nx.Graph:
         len(corridors),
     )
     return graph
+
+
+def split_at_boundaries(
+    corridors: gpd.GeoDataFrame,
+    polygons: gpd.GeoDataFrame,
+    *,
+    min_piece_m: float = 1.0,
+) -> gpd.GeoDataFrame:
+    """
+    Split corridor segments where they cross the boundary of `polygons` (e.g. stop areas).
+
+    Afterwards every segment lies wholly inside or wholly outside the polygons (up to
+    `min_piece_m`: a cut closer than that to a segment end or to another cut is dropped, so
+    no sliver segments appear).
+
+    Parameters
+    ----------
+    corridors
+        Output of :func:`build_corridors` (columns :data:`CORRIDOR_COLUMNS`).
+    polygons
+        Polygons in the CRS of `corridors`.
+    min_piece_m
+        Shortest piece in metres.
+
+    Returns
+    -------
+    corridors
+        A copy with each crossed segment replaced by its pieces, in order along the line:
+        ``"<corridor_id>.<j>"`` (j = 0, 1, ...; two digits), the first piece starting at `u`
+        and the last ending at `v`, new nodes ``"<corridor_id>:b<j>"`` at the cuts,
+        ``length_m`` of each piece, other columns copied. Uncut segments keep their ids.
+
+    Raises
+    ------
+    CRSError
+        If the layers are unprojected or their CRSs differ.
+    """
+    require_same_crs(corridors, polygons, "corridors", "polygons")
+    if corridors.empty or polygons.empty:
+        return corridors.copy()
+    boundary = shapely.union_all(shapely.boundary(polygons.geometry.to_numpy()))
+    lines = corridors.geometry.to_numpy()
+    crossed = np.flatnonzero(shapely.intersects(lines, boundary))
+    if not len(crossed):
+        return corridors.copy()
+    rows: list[pd.DataFrame] = []
+    keep = np.ones(len(corridors), dtype=bool)
+    for i in crossed:
+        cuts = _cut_distances(lines[i], boundary, min_piece_m)
+        if not cuts:
+            continue
+        keep[i] = False
+        rows.append(_pieces(corridors.iloc[[i]], cuts))
+    if not rows:
+        return corridors.copy()
+    out = pd.concat([corridors[keep], *rows]).sort_index()
+    log.info(
+        "split_at_boundaries: %d segments cut into %d pieces",
+        int((~keep).sum()),
+        sum(len(r) for r in rows),
+    )
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=corridors.crs)
+
+
+def _cut_distances(line: shapely.LineString, boundary: object, min_piece_m: float) -> list[float]:
+    """Distances along `line` where it crosses `boundary`, without slivers."""
+    hits = shapely.get_parts(shapely.intersection(line, boundary))
+    pts = shapely.get_coordinates(hits)
+    length = float(line.length)
+    cuts: list[float] = []
+    for d in sorted(float(x) for x in shapely.line_locate_point(line, shapely.points(pts))):
+        if min_piece_m <= d <= length - min_piece_m and (not cuts or d - cuts[-1] >= min_piece_m):
+            cuts.append(d)
+    return cuts
+
+
+def _pieces(row: gpd.GeoDataFrame, cuts: list[float]) -> gpd.GeoDataFrame:
+    """The pieces of one corridor row between `cuts` (metres along it)."""
+    cid = str(row.index[0])
+    line = row.geometry.iloc[0]
+    edges = [0.0, *cuts, float(line.length)]
+    n = len(edges) - 1
+    geoms = [shapely.ops.substring(line, edges[j], edges[j + 1]) for j in range(n)]
+    nodes = [str(row["u"].iloc[0]), *[f"{cid}:b{j + 1}" for j in range(n - 1)]]
+    nodes.append(str(row["v"].iloc[0]))
+    out = pd.DataFrame(
+        {c: np.repeat(row[c].to_numpy(), n) for c in row.columns if c != row.geometry.name},
+        index=pd.Index([f"{cid}.{j:02d}" for j in range(n)], name=row.index.name),
+    )
+    out["u"] = nodes[:-1]
+    out["v"] = nodes[1:]
+    out["length_m"] = [float(g.length) for g in geoms]
+    return gpd.GeoDataFrame(out, geometry=geoms, crs=row.crs)
 
 
 def snap_points(

@@ -24,16 +24,16 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "legal_class.stop_area": {"sv": "Hållplatsområde", "en": "Stop area"},
     "legal_class.stop_area_borderline": {
-        "sv": "Stråk mellan hållplatser (gränsfall)",
-        "en": "Walkway between stops (borderline)",
+        "sv": "Gränsfall: delvis utanför hållplatsområde eller på stråk",
+        "en": "Borderline: partly outside a stop area or on a walkway between stops",
     },
     "legal_class.general": {"sv": "Allmän plats", "en": "General public place"},
     "purpose.crime": {"sv": "förebygga och upptäcka brott", "en": "prevent and detect crime"},
     "purpose.order": {"sv": "ordningsstörningar", "en": "public-order disturbances"},
     "purpose.accident": {"sv": "olyckor", "en": "accidents"},
     "purpose.trygghet": {
-        "sv": "trygghet (inget ändamål enligt 8 § kamerabevakningslagen)",
-        "en": "sense of safety (not a purpose under 8 § kamerabevakningslagen)",
+        "sv": "trygghet (omfattas inte av undantaget i 11 § 5 kamerabevakningslagen)",
+        "en": "sense of safety (not covered by the exemption in 11 § 5 kamerabevakningslagen)",
     },
     # map
     "map.title": {"sv": "Kameraplan", "en": "Camera plan"},
@@ -92,6 +92,46 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "map.tooltip.route": {"sv": "Linje {name}", "en": "Route {name}"},
     "map.tooltip.incidents": {"sv": "{n} händelser", "en": "{n} incidents"},
+    "map.layer.hotspots": {"sv": "Hotspots och trender", "en": "Hotspots & trends"},
+    "map.layer.stop_areas": {"sv": "Hållplatsområden", "en": "Stop areas"},
+    "map.legend.priority_pct": {
+        "sv": "Gatusegmentens prioritet (percentil): gult = låg, rött = hög",
+        "en": "Corridor priority (percentile): yellow = low, red = high",
+    },
+    "map.legend.priority_pct_caption": {
+        "sv": "Prioritet, percentil i nätet (0–100)",
+        "en": "Priority, percentile in the network (0–100)",
+    },
+    "map.legend.trend": {"sv": "Hotspot: {trend}", "en": "Hotspot: {trend}"},
+    "map.legend.stop_area": {
+        "sv": "Hållplatsområde (polygon)",
+        "en": "Stop area (polygon)",
+    },
+    "map.tooltip.risk": {
+        "sv": "Risk: {v} händelser per m och år (90 %: {lo}–{hi})",
+        "en": "Risk: {v} incidents per m and year (90 %: {lo}–{hi})",
+    },
+    "map.tooltip.exposure": {
+        "sv": "Exponering: {v} avgångar per timme",
+        "en": "Exposure: {v} departures per hour",
+    },
+    "map.tooltip.priority": {
+        "sv": "Prioritet: {v} × nätets medel (percentil {pct})",
+        "en": "Priority: {v} × network mean (percentile {pct})",
+    },
+    "map.tooltip.trend": {"sv": "Trend: {trend}", "en": "Trend: {trend}"},
+    "map.tooltip.gi": {
+        "sv": "Gi* z = {z}, q = {q} (FDR)",
+        "en": "Gi* z = {z}, q = {q} (FDR)",
+    },
+    "map.tooltip.trend_p": {
+        "sv": "Trendtest (Mann–Kendall): p = {p}",
+        "en": "Trend test (Mann–Kendall): p = {p}",
+    },
+    "map.frontier.not_proven": {
+        "sv": "ofyllda punkter: gapet ej bevisat (streck upp till gränsen)",
+        "en": "hollow points: gap not proven (line up to the bound)",
+    },
     "map.frontier.title": {"sv": "Täckning mot budget", "en": "Coverage against budget"},
     "map.frontier.x": {"sv": "Budget (tkr)", "en": "Budget (kSEK)"},
     "map.frontier.y": {"sv": "Täckt efterfrågan (%)", "en": "Demand covered (%)"},
@@ -156,12 +196,81 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "report.score": {"sv": "Poäng", "en": "Score"},
     "report.comp_incidents": {
-        "sv": "Händelser per meter (utjämnat)",
-        "en": "Incidents per metre (smoothed)",
+        "sv": "Händelserisk, × nätets medel",
+        "en": "Incident risk, × network mean",
     },
-    "report.comp_area_incidents": {"sv": "Områdeshändelser", "en": "Area incidents"},
-    "report.comp_footfall": {"sv": "Resenärsflöde", "en": "Footfall"},
+    "report.comp_area_incidents": {
+        "sv": "Områdeshändelser, × nätets medel",
+        "en": "Area incidents, × network mean",
+    },
+    "report.comp_footfall": {
+        "sv": "Resenärsflöde, × nätets medel",
+        "en": "Footfall, × network mean",
+    },
     "report.covered": {"sv": "Bevakat", "en": "Covered"},
+    "report.risk": {
+        "sv": "Risk (händelser per m och år, 90 %-intervall)",
+        "en": "Risk (incidents per m and year, 90 % interval)",
+    },
+    "report.exposure": {"sv": "Exponering (avgångar/h)", "en": "Exposure (departures/h)"},
+    "report.priority": {
+        "sv": "Prioritet (× nätets medel)",
+        "en": "Priority (× network mean)",
+    },
+    "report.not_proven": {"sv": "ej bevisad", "en": "not proven"},
+    "report.not_proven_bound": {
+        "sv": "ej bevisad (högst {bound})",
+        "en": "not proven (at most {bound})",
+    },
+    "report.frontier_not_proven": {
+        "sv": "”Ej bevisad”: för den budgeten är gapet till den bevisade övre gränsen inte litet; den visade gränsen är det mesta som kan täckas.",
+        "en": "'Not proven': at that budget the gap to the proven upper bound is not small; the bound shown is the most that can be covered.",
+    },
+    "report.hotspots": {"sv": "Hotspots och trender", "en": "Hotspots and trends"},
+    "report.hotspots_explained": {
+        "sv": "Signifikanta hotspots: Getis–Ord Gi* på gatunätet med {perm} permutationer och falsk upptäcktsandel {alpha} (Benjamini–Hochberg); trend: Mann–Kendall på händelser per period. ”Senaste” = händelser i den senaste fjärdedelen av perioderna.",
+        "en": "Significant hotspots: Getis–Ord Gi* on the street network with {perm} permutations and false-discovery rate {alpha} (Benjamini–Hochberg); trend: Mann–Kendall on incidents per period. 'Recent' = incidents in the latest quarter of the periods.",
+    },
+    "report.no_hotspots": {
+        "sv": "Inga signifikanta hotspots.",
+        "en": "No significant hotspots.",
+    },
+    "report.trend": {"sv": "Trend", "en": "Trend"},
+    "report.incidents": {"sv": "Händelser", "en": "Incidents"},
+    "report.recent": {"sv": "Senaste", "en": "Recent"},
+    "report.gi_z": {"sv": "Gi* z", "en": "Gi* z"},
+    "report.gi_q": {"sv": "q (FDR)", "en": "q (FDR)"},
+    "report.trend_p": {"sv": "p (trend)", "en": "p (trend)"},
+    "report.n_folds": {"sv": "Veck", "en": "Folds"},
+    "report.evaluation_rolling": {
+        "sv": "Rullande tidsvis korsvalidering: varje veck anpassas på händelser före sin brytdag och testas på de följande {days} dagarna (senaste brytdag {cut}). Värden: medel ± standardavvikelse över vecken. PAI = andel händelser / andel nätverkslängd (1 = slump); PEI = andel av det bästa möjliga; RRI = testperiodens händelser i de valda segmenten mot föregående periods, relativt hela nätet (recapture rate index).",
+        "en": "Rolling-origin temporal cross-validation: each fold is fitted on incidents before its cut date and tested on the following {days} days (last cut {cut}). Values: mean ± standard deviation over the folds. PAI = share of incidents / share of network length (1 = chance); PEI = share of the best possible; RRI = the selected segments' test-period incidents against the previous period's, relative to the whole network (recapture rate index).",
+    },
+    "report.selection": {
+        "sv": "Vald riskmodell: {model}.",
+        "en": "Chosen risk model: {model}.",
+    },
+    "report.fallback": {
+        "sv": "För lite data för korsvalidering; standardmodellen används: {reason}",
+        "en": "Too few data for cross-validation; the default model is used: {reason}",
+    },
+    "report.method.model": {"sv": "Vald riskmodell", "en": "Chosen risk model"},
+    "report.method.priority": {
+        "sv": "Prioritet (risk och exponering)",
+        "en": "Priority (risk and exposure)",
+    },
+    "report.method.last_period_counts": {
+        "sv": "Förra periodens antal",
+        "en": "Last period's counts",
+    },
+    "report.method.kde": {"sv": "Vanlig KDE", "en": "Plain KDE"},
+    "report.method.uniform": {"sv": "Likformig (slump)", "en": "Uniform (chance)"},
+    "trend.new": {"sv": "ny", "en": "new"},
+    "trend.intensifying": {"sv": "växande", "en": "intensifying"},
+    "trend.persistent": {"sv": "bestående", "en": "persistent"},
+    "trend.diminishing": {"sv": "avtagande", "en": "diminishing"},
+    "trend.sporadic": {"sv": "sporadisk", "en": "sporadic"},
+    "trend.none": {"sv": "ingen", "en": "none"},
     "report.evaluation": {
         "sv": "Förutsäger poängen senare händelser? (PAI/PEI)",
         "en": "Does the score predict later incidents? (PAI/PEI)",
@@ -251,19 +360,11 @@ LABELS: dict[str, dict[str, str]] = {
     "paperwork.hours.every_day": {"sv": "alla dagar", "en": "every day"},
     "paperwork.hours.around_the_clock": {"sv": "dygnet runt", "en": "around the clock"},
     "paperwork.place_type.stop_area": {"sv": "hållplatsområde", "en": "stop area"},
-    "paperwork.place_type.strak": {
-        "sv": "gångstråk mellan hållplatser",
-        "en": "walkway between stops",
-    },
     "paperwork.place_type.square": {"sv": "gågata eller torg", "en": "pedestrian street or square"},
     "paperwork.place_type.walkway": {"sv": "gångstråk", "en": "walkway"},
     "paperwork.place_type.general": {"sv": "allmän plats (gata)", "en": "public place (street)"},
     "paperwork.place.unnamed": {"sv": "gata utan namn", "en": "unnamed street"},
     "paperwork.place.site": {"sv": "plats", "en": "site"},
-    "paperwork.register.no_register": {
-        "sv": "Registrering enligt 10 § fanns inte under {regime}; förteckning för kommunens bruk.",
-        "en": "No 10 § register existed under {regime}; listed for the municipality's records.",
-    },
     "paperwork.register.no_sound": {"sv": "ingen ljudupptagning", "en": "no sound recording"},
     "paperwork.register.masking": {
         "sv": "integritetsskyddande maskning av bostadsfasader",
@@ -283,17 +384,7 @@ LABELS: dict[str, dict[str, str]] = {
         "sv": "Datum för senaste bedömning",
         "en": "Date of the latest assessment",
     },
-    "paperwork.register.register_required": {
-        "sv": "Registrering krävs (10 §)",
-        "en": "Register entry required (10 §)",
-    },
     "paperwork.register.note": {"sv": "Anmärkning", "en": "Note"},
-    "paperwork.register_explained": {
-        "sv": "En rad per kamera. Registrering krävs för allmän plats enligt 10 § KBL "
-        "(från 2025-04-01); hållplatsområden är undantagna (11 § 5 b).",
-        "en": "One row per camera. A register entry is required for general public places under "
-        "10 § KBL (from 2025-04-01); stop areas are exempt (11 § 5 b).",
-    },
     "paperwork.combined_file": {"sv": "samlat", "en": "combined"},
     "paperwork.pack_title": {
         "sv": "Underlag för kamerabevakning – plats {site}",
@@ -322,10 +413,6 @@ LABELS: dict[str, dict[str, str]] = {
         "sv": "Tillståndsansökan till IMY (innehåll)",
         "en": "Permit application to IMY (content)",
     },
-    "paperwork.kind.assessment": {
-        "sv": "Dokumenterad intresseavvägning (8–9 §§) och registrering (10 §)",
-        "en": "Documented balancing of interests (8–9 §§) and register entry (10 §)",
-    },
     "paperwork.kind.exemption": {
         "sv": "Undantag för hållplatsområde",
         "en": "Stop-area exemption",
@@ -337,10 +424,6 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "paperwork.statute_ref": {"sv": "Lagrum", "en": "Statute"},
     "paperwork.sec.overview": {"sv": "Översikt", "en": "Overview"},
-    "paperwork.sec.register_all": {
-        "sv": "Register enligt 10 § kamerabevakningslagen",
-        "en": "Register under 10 § kamerabevakningslagen",
-    },
     "paperwork.sec.map": {"sv": "Karta över bevakat område", "en": "Map of the recorded area"},
     "paperwork.sec.incidents": {
         "sv": "Brott och händelser på platsen",
@@ -394,10 +477,6 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "The purposes of the surveillance and the crimes and incidents at the place that "
         "show the need.",
     },
-    "paperwork.sec.interest_individual": {
-        "sv": "Den enskildes intresse (9 §)",
-        "en": "The individual's interest (9 §)",
-    },
     "paperwork.interest_individual_explained": {
         "sv": "Hur bevakningen sker, vilken integritetsskyddande teknik som används och vilket "
         "område som bevakas.",
@@ -406,10 +485,6 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "paperwork.sec.balance": {"sv": "Avvägning och slutsats", "en": "Balancing and conclusion"},
     "paperwork.sec.review": {"sv": "Datum och omprövning", "en": "Date and review"},
-    "paperwork.sec.register": {
-        "sv": "Registrering (10 §)",
-        "en": "Register entry (10 §)",
-    },
     "paperwork.col.date": {"sv": "Datum", "en": "Date"},
     "paperwork.col.time": {"sv": "Tid", "en": "Time"},
     "paperwork.col.weekday": {"sv": "Veckodag", "en": "Weekday"},
@@ -438,28 +513,9 @@ LABELS: dict[str, dict[str, str]] = {
     "paperwork.dori.recognise": {"sv": "känna igen (125 px/m)", "en": "recognise (125 px/m)"},
     "paperwork.dori.identify": {"sv": "identifiera (250 px/m)", "en": "identify (250 px/m)"},
     "paperwork.by_category": {"sv": "Per typ", "en": "By type"},
-    "paperwork.incidents_explained": {
-        "sv": "{n} händelser inom det bevakade området eller högst {buffer} m från det. Endast "
-        "datum, tid och typ redovisas, aldrig platsangivelser.",
-        "en": "{n} incidents inside the recorded area or at most {buffer} m from it. Only date, "
-        "time and type are shown, never locations.",
-    },
-    "paperwork.no_incidents": {
-        "sv": "Inga lägesbestämda händelser inom det bevakade området eller {buffer} m från det. "
-        "Ett dokumenterat problem på just denna plats och dessa tider behövs: komplettera "
-        "underlaget.",
-        "en": "No located incidents inside the recorded area or within {buffer} m of it. A "
-        "documented problem at this exact place and these hours is needed: add evidence.",
-    },
     "paperwork.hour_weekday_explained": {
         "sv": "Lokal tid. Timmar utan händelser visas inte.",
         "en": "Local time. Hours without incidents are not shown.",
-    },
-    "paperwork.recording_hours_explained": {
-        "sv": "Förslaget täcker minst 80 % av händelserna med så få timmar per vecka som "
-        "möjligt; tider efter midnatt hör till kvällen innan.",
-        "en": "The proposal covers at least 80 % of the incidents with as few hours per week as "
-        "possible; hours after midnight belong to the evening before.",
     },
     "paperwork.fixed_camera": {
         "sv": "Fast monterade kameror med fast optik (inte rörliga, ingen zoom eller PTZ), ingen "
@@ -504,14 +560,6 @@ LABELS: dict[str, dict[str, str]] = {
     "paperwork.mount.facade": {"sv": "fasad", "en": "facade"},
     "paperwork.mount.lamp_post": {"sv": "belysningsstolpe", "en": "lamp post"},
     "paperwork.mount.new_pole": {"sv": "ny stolpe", "en": "new pole"},
-    "paperwork.stop_why": {
-        "sv": "Kameran står {d} m från hållplatsen {name} (hållplats-id {id}, station {station}). "
-        "Kommunen räknar hållplatsområdet som {r} m runt hållplatsen: ett antagande, inte lag "
-        "(legal.stop_area_radius_m).",
-        "en": "The camera stands {d} m from the stop {name} (stop id {id}, station {station}). "
-        "The municipality takes the stop area as {r} m around the stop: an assumption, not law "
-        "(legal.stop_area_radius_m).",
-    },
     "paperwork.stop_none": {
         "sv": "Ingen hållplats finns i underlaget.",
         "en": "There are no stops in the input data.",
@@ -541,10 +589,6 @@ LABELS: dict[str, dict[str, str]] = {
     "paperwork.trigger.purpose": {
         "sv": "ändamål, bevakningstider eller lagringstid ändras",
         "en": "the purpose, recording hours or retention changes",
-    },
-    "paperwork.trigger.months": {
-        "sv": "det har gått 12 månader sedan denna bedömning",
-        "en": "12 months have passed since this assessment",
     },
     "paperwork.place_type.borderline": {
         "sv": "hållplatsområde och angränsande plats (gränsfall)",
@@ -1305,18 +1349,20 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "followup.rtm.flagged": {
         "sv": "Fram till installationen ändrades händelserna där {t_rise}, hos kontrollerna "
-        "{c_rise}: platserna låg på en topp, och en del av en senare minskning kan vara "
-        "regression mot medelvärdet.",
-        "en": "Up to installation their incidents changed {t_rise}, the controls' {c_rise}: "
-        "the sites were at a peak, and part of a later drop may be regression to the mean.",
+        "{c_rise} (platserna {excess} jämfört med kontrollerna): platserna stack upp just "
+        "före installationen, och en del av en senare minskning kan vara regression mot "
+        "medelvärdet.",
+        "en": "Up to installation their incidents changed {t_rise}, the controls' {c_rise} "
+        "(the sites {excess} against the controls): the sites stood out just before "
+        "installation, and part of a later drop may be regression to the mean.",
     },
     "followup.rtm.not_flagged": {
         "sv": "Fram till installationen ändrades händelserna där {t_rise}, hos kontrollerna "
-        "{c_rise}: ingen topp just före installationen syns, men regression mot "
-        "medelvärdet kan inte uteslutas.",
-        "en": "Up to installation their incidents changed {t_rise}, the controls' {c_rise}: "
-        "no peak just before installation shows, but regression to the mean cannot be "
-        "ruled out.",
+        "{c_rise} (platserna {excess} jämfört med kontrollerna): ingen topp just före "
+        "installationen syns, men regression mot medelvärdet kan inte uteslutas.",
+        "en": "Up to installation their incidents changed {t_rise}, the controls' {c_rise} "
+        "(the sites {excess} against the controls): no peak just before installation shows, "
+        "but regression to the mean cannot be ruled out.",
     },
     "followup.rtm.undefined": {
         "sv": "För få händelser under matchningsperioden för att jämföra utvecklingen före "
@@ -1330,6 +1376,12 @@ LABELS: dict[str, dict[str, str]] = {
     "followup.rtm.before_rate": {
         "sv": "Händelser per enhet och 30 dagar, före-perioderna",
         "en": "Incidents per unit and 30 days, before windows",
+    },
+    "followup.rtm_table": {
+        "sv": "Regression mot medelvärdet (se resultaten ovan): kameraplatsernas och "
+        "kontrollernas händelser före installationen.",
+        "en": "Regression to the mean (see the findings above): the camera sites' and the "
+        "controls' incidents before installation.",
     },
     "followup.rtm.all_units": {"sv": "Enheter med händelser", "en": "Units with incidents"},
     "followup.operations_title": {

@@ -2,19 +2,22 @@
 
 One pack per planned site says what the camera-law regime asks for at that place:
 
-- ``permit`` (``kbl-2018``; ``general`` sites under ``kbl-2020``): the content of an IMY permit
-  application: map of the recorded area, incidents at the place by date, time and type and by
-  hour and weekday, proposed recording days and hours, cameras and optics, purpose, retention,
-  masking and real-time viewing (a placeholder to fill in);
-- ``assessment`` (``general`` sites under ``kbl-2025``): the documented balancing of interests
-  (8–9 §§) and the register entry (10 §);
-- ``exemption`` (``stop_area`` and ``stop_area_borderline`` sites under ``kbl-2020`` and
-  ``kbl-2025``): why the stop-area exemption applies and what still applies (signage, GDPR,
-  retention); borderline sites carry a legal-review note and the incident evidence.
+- ``permit`` (``kbl-2018``; ``general`` and ``stop_area_borderline`` sites under ``kbl-2020``):
+  the content of a permit application: map of the recorded area, incidents at the place by
+  date, time and type and by hour and weekday, proposed recording days and hours, cameras and
+  optics, purpose, retention, masking and real-time viewing (a placeholder to fill in);
+- ``assessment`` (``general`` and ``stop_area_borderline`` sites under ``kbl-2025``): the
+  documented balancing of interests (8–9 §§) and the entry in the förteckning (10 §);
+- ``exemption`` (``stop_area`` sites under ``kbl-2020`` and ``kbl-2025``, classed by what the
+  cameras film): why the stop-area exemption applies, the evidence that the place is
+  crime-exposed (7 § necessity) and what still applies (signage, GDPR, retention).
 
-Incidents appear in packs only as a table of date, time, weekday and type inside the recorded
-area, never with coordinates. Statute references and legal wording are Swedish in both
-languages. This module computes the content (:class:`SitePack`, :func:`register_rows`);
+Borderline sites carry the exemption argument as an annex and a legal-review note. Every pack
+ends with a checklist for the municipal lawyer. Incidents appear in packs only as tables of
+date, time, weekday and type, inside the recorded area and, separately, in a near-zone around
+it (``legal.near_zone_m``, an assumption), never with coordinates. Legal wording follows
+``output.language`` (statute names and quotes stay Swedish). This module computes the
+content (:class:`SitePack`, :func:`register_rows`);
 :mod:`siteplan.render.paperwork` renders it.
 """
 
@@ -44,9 +47,13 @@ if TYPE_CHECKING:
     from siteplan.config import Scenario
 
 __all__ = [
+    "CHECKLIST",
     "INCIDENT_BUFFER_M",
+    "NOT_APPLICABLE",
+    "PURPOSE_WORDS",
     "REGISTER_COLUMNS",
     "STATUTE",
+    "STATUTE_EN",
     "NearestStop",
     "PackCamera",
     "PackKind",
@@ -65,8 +72,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Incidents this close to a recorded area count as "at the place" (metres).
-INCIDENT_BUFFER_M = 25.0
+#: Incidents this close to a recorded area count as "in the recorded area" (metres): none
+#: outside it (IMY asks for the crimes within the surveilled area; the near-zone is separate).
+INCIDENT_BUFFER_M = 0.0
+#: The förteckning's assessment column for a camera exempt under 11 § 5 b.
+NOT_APPLICABLE = {"sv": "ej tillämpligt (11 § 5 b)", "en": "not applicable (11 § 5 b)"}
 #: A named street farther than this from a camera is not used to describe its place (metres).
 STREET_SEARCH_M = 50.0
 #: Columns of :func:`register_rows` (index ``camera_id``).
@@ -78,18 +88,26 @@ REGISTER_COLUMNS = (
     "purpose",
     "sound_special",
     "assessment_date",
+    "start_date",
+    "end_date",
+    "status",
+    "changed_dates",
     "legal_class",
     "register_required",
     "note",
     "lon",
     "lat",
 )
-#: Statute references and legal wording; Swedish in both languages (quoted law, not interface).
+#: Statute references and legal wording in Swedish (statute names and quotes stay Swedish in
+#: :data:`STATUTE_EN` too). Placeholders: {authority}, {ref}, {days}, {general_ref}, ...
 STATUTE: dict[str, str] = {
-    "signage": "Upplysning om kamerabevakningen ska lämnas genom tydlig skyltning (15 § KBL).",
+    "signage": (
+        "Upplysning om kamerabevakningen ska lämnas genom tydlig skyltning eller på något annat "
+        "verksamt sätt (15 § KBL)."
+    ),
     "gdpr_basis": (
         "Rättslig grund för personuppgiftsbehandlingen: artikel 6.1 e dataskyddsförordningen "
-        "(uppgift av allmänt intresse), jfr 7 § KBL."
+        "(uppgift av allmänt intresse) med stöd i nationell rätt enligt artikel 6.3, jfr 7 § KBL."
     ),
     "dpia": (
         "Konsekvensbedömning avseende dataskydd (artikel 35 dataskyddsförordningen) krävs vid "
@@ -99,36 +117,196 @@ STATUTE: dict[str, str] = {
         "Inspelat material bevaras i {days} dygn och raderas därefter automatiskt "
         "(dataskyddsförordningen artikel 5.1 e, lagringsminimering)."
     ),
-    "permit": "Tillstånd från Integritetsskyddsmyndigheten (IMY) krävs enligt {ref}.",
+    "necessity": (
+        "Kommunen kamerabevakar vid utförande av en uppgift av allmänt intresse (7 § KBL). Även "
+        "där undantaget gäller ska bevakningen vara nödvändig för ändamålet och platsen "
+        "brottsutsatt: händelserna inom det bevakade området visar behovet."
+    ),
+    "permit": "Tillstånd från {authority} krävs enligt {ref}.",
+    "permit_historical": (
+        "Historisk jämförelse: enligt reglerna i {regime} (i kraft {start}–{end}) krävdes "
+        "tillstånd från {authority} ({ref}). Det kravet gäller inte på planens datum {plan_date}."
+    ),
     "assessment": (
-        "Kamerabevakningen får bara ske om intresset av bevakningen väger tyngre än den "
-        "enskildes intresse av att inte bli bevakad (8–9 §§ KBL). Bedömningen ska dokumenteras "
-        "och bevakningen registreras (10 § KBL)."
+        "Kamerabevakning får bara ske om intresset av bevakningen väger tyngre än den enskildes "
+        "intresse av att inte bli bevakad (8 §). Bevakningsintresset bedöms efter ändamålen i "
+        "8 § första stycket; den enskildes intresse efter hur bevakningen ska ske, vilken "
+        "integritetsskyddande teknik som används och vilket område som bevakas (8 § andra "
+        "stycket). Bedömningen görs och dokumenteras innan bevakningen startar (9 §), och "
+        "bevakningen förs in i förteckningen över pågående kamerabevakning (10 §). Inget ges in "
+        "till IMY; förteckningen visas för IMY på begäran."
     ),
     "keep_5_years": (
         "Den dokumenterade bedömningen ska bevaras i minst fem år efter att "
-        "kamerabevakningen har upphört (9 § KBL)."
+        "kamerabevakningen har upphört (9 § KBL); posten i förteckningen likaså (10 § KBL)."
     ),
     "exemption.kbl-2020": (
         "Hållplatsområdet är undantaget från tillståndsplikten enligt 9 § KBL i lydelse enligt "
         "SFS 2020:519."
     ),
     "exemption.kbl-2025": (
-        "Hållplatsområdet är undantaget från kraven på dokumenterad intresseavvägning och "
-        "registrering i 8–10 §§ enligt 11 § 5 b KBL (SFS 2025:220)."
+        "Bevakning av hållplatsområdet är undantagen från kraven i 8–10 §§ (intresseavvägning, "
+        "dokumentation och förteckning) enligt 11 § 5 b KBL (SFS 2025:220). Undantaget gäller "
+        "det område kameran filmar, inte var kameran sitter."
     ),
     "exemption_purpose": (
-        "Undantaget gäller bara när syftet är att förebygga, förhindra eller upptäcka brott, "
-        "ordningsstörningar eller olyckor."
+        "Undantaget gäller bara bevakning för att förebygga, förhindra eller upptäcka brottslig "
+        "verksamhet, utreda eller lagföra brott, förebygga ordningsstörningar eller olyckor."
     ),
     "no_exemption_purpose": (
-        "Inget av ändamålen brott, ordningsstörningar eller olyckor är angivet: undantaget "
-        "gäller inte (syftet trygghet ensamt räcker inte)."
+        "Inget av dessa ändamål är angivet: syftet trygghet ensamt omfattas inte av undantaget "
+        "i {exemption_ref}."
     ),
     "borderline": (
-        "Lagen nämner inte stråk mellan hållplatser uttryckligen; undantaget gäller här enligt "
-        "kommunens tolkning. Juridisk granskning rekommenderas."
+        "Gränsfall: en del av det kameran filmar ligger utanför hållplatsområdet eller på ett "
+        "stråk mellan hållplatser, som lagen inte nämner uttryckligen. Underlaget upprättas "
+        "därför fullt ut ({general_ref}) med undantagsargumentet som bilaga: delar IMY inte "
+        "kommunens tolkning har kraven annars åsidosatts, vilket kan leda till "
+        "sanktionsavgift (25 § KBL)."
     ),
+    "transition": (
+        "Övergång 2025-04-01: tillstånd enligt äldre regler upphörde 2025-03-31. Bevakning som "
+        "pågick med stöd av tillstånd behövde från 2025-04-01 en bedömning enligt 9 § och en "
+        "post i förteckningen enligt 10 §."
+    ),
+    "review": (
+        "Omprövning efter 12 månader är kommunens rutin. Lagen kräver en ny bedömning före en "
+        "betydande förändring av bevakningen (9 § andra stycket)."
+    ),
+}
+
+#: The legal wording of :data:`STATUTE` in English (statute names and quotes stay Swedish).
+STATUTE_EN: dict[str, str] = {
+    "signage": (
+        "The public must be informed of the surveillance by clear signs or in some other "
+        "effective way (15 § KBL)."
+    ),
+    "gdpr_basis": (
+        "Legal basis of the processing: GDPR article 6.1 e (task in the public interest) laid "
+        "down in national law under article 6.3, cf. 7 § KBL."
+    ),
+    "dpia": (
+        "A data protection impact assessment (GDPR article 35) is required for systematic "
+        "monitoring of a public place."
+    ),
+    "retention": (
+        "Recordings are kept for {days} days and then deleted automatically (GDPR article "
+        "5.1 e, storage limitation)."
+    ),
+    "necessity": (
+        "The municipality films while performing a task in the public interest (7 § KBL). "
+        "Even where the exemption applies, the surveillance must be necessary for its purpose "
+        "and the place crime-exposed: the incidents inside the recorded area show the need."
+    ),
+    "permit": "A permit from {authority} is required under {ref}.",
+    "permit_historical": (
+        "Historical comparison: under the rules of {regime} (in force {start}–{end}) a permit "
+        "from {authority} was required ({ref}). That requirement does not apply on the plan "
+        "date {plan_date}."
+    ),
+    "assessment": (
+        "Camera surveillance may only take place if the interest in it outweighs the "
+        "individual's interest in not being filmed (8 §). The surveillance interest is judged "
+        "by the purposes in 8 § första stycket; the individual's interest by how the "
+        "surveillance is done, which privacy-protecting technology is used and which area is "
+        "covered (8 § andra stycket). The assessment is made and documented before the "
+        "surveillance starts (9 §), and the surveillance is entered in the förteckning of "
+        "ongoing camera surveillance (10 §). Nothing is filed with IMY; the förteckning is "
+        "shown to IMY on request."
+    ),
+    "keep_5_years": (
+        "The documented assessment is kept for at least five years after the surveillance "
+        "ends (9 § KBL); so is the förteckning entry (10 § KBL)."
+    ),
+    "exemption.kbl-2020": (
+        "The stop area is exempt from the permit requirement under 9 § KBL as amended by "
+        "SFS 2020:519."
+    ),
+    "exemption.kbl-2025": (
+        "Surveillance of the stop area is exempt from 8–10 §§ (balancing of interests, "
+        "documentation and förteckning) under 11 § 5 b KBL (SFS 2025:220). The exemption "
+        "follows the area the camera films, not where the camera hangs."
+    ),
+    "exemption_purpose": (
+        "The exemption applies only to surveillance to prevent, deter or detect criminal "
+        "activity, investigate or prosecute crime, or prevent public-order disturbances or "
+        "accidents."
+    ),
+    "no_exemption_purpose": (
+        "None of these purposes is given: perceived safety (trygghet) alone is not covered by "
+        "the exemption in {exemption_ref}."
+    ),
+    "borderline": (
+        "Borderline: part of what the camera films lies outside the stop area or on a walkway "
+        "between stops (stråk), which the statute does not name. The documents are therefore "
+        "prepared in full ({general_ref}) with the exemption argument as an annex: if IMY does "
+        "not share the municipality's reading, the duties would otherwise have been breached, "
+        "which may lead to a sanction fee (25 § KBL)."
+    ),
+    "transition": (
+        "Transition on 2025-04-01: permits under the older rules lapsed on 2025-03-31. "
+        "Surveillance running under a permit needed a 9 § assessment and a 10 § förteckning "
+        "entry from 2025-04-01."
+    ),
+    "review": (
+        "A review after 12 months is the municipality's routine. The statute requires a new "
+        "assessment before a significant (betydande) change of the surveillance "
+        "(9 § andra stycket)."
+    ),
+}
+
+#: The purposes in the statute's words (8 § and 11 § 5 b KBL), per language.
+PURPOSE_WORDS: dict[str, dict[str, str]] = {
+    "sv": {
+        "crime": "förebygga, förhindra eller upptäcka brottslig verksamhet, utreda eller "
+        "lagföra brott",
+        "order": "förebygga ordningsstörningar",
+        "accident": "förebygga olyckor",
+        "trygghet": "trygghet (omfattas inte av undantaget i 11 § 5 KBL)",
+    },
+    "en": {
+        "crime": "prevent, deter or detect criminal activity, investigate or prosecute crime "
+        "(förebygga, förhindra eller upptäcka brottslig verksamhet, utreda eller lagföra brott)",
+        "order": "prevent public-order disturbances (förebygga ordningsstörningar)",
+        "accident": "prevent accidents (förebygga olyckor)",
+        "trygghet": "perceived safety (trygghet; not covered by the exemption in 11 § 5 KBL)",
+    },
+}
+
+#: The lawyer's checklist at the end of every pack (sv, en), in order.
+CHECKLIST: dict[str, tuple[str, ...]] = {
+    "sv": (
+        "Rättslig grund: uppgift av allmänt intresse fastställd i nationell rätt "
+        "(artikel 6.1 e och 6.3 dataskyddsförordningen).",
+        "Konsekvensbedömning (DPIA, artikel 35) genomförd och diarieförd.",
+        "Behandlingen införd i registret över behandlingar (artikel 30).",
+        "Personuppgiftsbiträdesavtal med installatören och driftleverantören (artikel 28).",
+        "Skylttext och skyltplaceringar fastställda (15 § KBL).",
+        "Arbetsplats? Berörda arbetstagare informerade; förhandling enligt MBL vid behov.",
+        "Realtidsövervakning: vem tittar, var och vilka tider.",
+        "Lagringstid {days} dygn inställd i systemet.",
+    ),
+    "en": (
+        "Legal basis: task in the public interest laid down in national law "
+        "(GDPR article 6.1 e and 6.3).",
+        "Data protection impact assessment (DPIA, article 35) done and filed.",
+        "Processing entered in the record of processing activities (article 30).",
+        "Processor agreement with the installer and the operator (article 28).",
+        "Sign text and sign positions decided (15 § KBL).",
+        "Workplace? Employees affected informed; negotiation under MBL where needed.",
+        "Real-time viewing: who watches, where and at what hours.",
+        "Retention of {days} days set in the system.",
+    ),
+}
+_CHECK_BORDERLINE = {
+    "sv": "Gränsfall: undantagsargumentet (bilaga) granskat; 9 § bedömning och 10 § post "
+    "upprättade ändå.",
+    "en": "Borderline: exemption argument (annex) reviewed; 9 § assessment and 10 § entry "
+    "prepared anyway.",
+}
+_CHECK_EXEMPT = {
+    "sv": "Undantag: kontrollerat på plats att kameran bara filmar hållplatsområdet.",
+    "en": "Exemption: checked on site that the camera films only the stop area.",
 }
 
 _EXEMPT_PURPOSES = ("crime", "order", "accident")
@@ -166,6 +344,9 @@ class PackCamera:
     range_m: float
     azimuth_deg: float | None
     footprint_m2: float
+    view_stop_area_share: float | None = None
+    view_outside_m2: float | None = None
+    mask_lost_share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -182,7 +363,7 @@ class NearestStop:
 
 @dataclass(frozen=True)
 class PackStatute:
-    """Statute texts of a pack (Swedish in both languages: quoted law)."""
+    """Statute texts of a pack, in the pack's language (statute names stay Swedish)."""
 
     requirement: str
     general_ref: str
@@ -194,6 +375,10 @@ class PackStatute:
     keep_5_years: str
     purpose: str
     borderline: str
+    necessity: str = ""
+    review: str = ""
+    transition: str | None = None
+    historical: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -241,7 +426,9 @@ class SitePack:
         The evidence: :func:`incident_table` of the recorded area (date, time, weekday,
         hour, category; no coordinates).
     incident_buffer_m
-        Incidents this close to the recorded area count.
+        Incidents this close to the recorded area count (0: inside it).
+    near_incidents, near_zone_m
+        Incidents within `near_zone_m` of the recorded area but outside it (labelled apart).
     categories
         (category, count) pairs, most frequent first.
     hour_weekday
@@ -262,6 +449,8 @@ class SitePack:
         :func:`register_rows` of the site's cameras.
     map
         Layers for the map of the recorded area.
+    checklist
+        What the municipal lawyer ticks before the cameras start.
     """
 
     site_id: str
@@ -284,6 +473,8 @@ class SitePack:
     exempt_purpose: bool
     incidents: pd.DataFrame
     incident_buffer_m: float
+    near_incidents: pd.DataFrame
+    near_zone_m: float
     categories: tuple[tuple[str, int], ...]
     hour_weekday: pd.DataFrame
     recording_hours: str
@@ -295,6 +486,7 @@ class SitePack:
     next_review_date: dt.date
     register: pd.DataFrame
     map: PackMap
+    checklist: tuple[str, ...] = ()
 
     @property
     def n_incidents(self) -> int:
@@ -600,7 +792,7 @@ def _places(
         if cls == "stop_area":
             kind = t("paperwork.place_type.stop_area", lang)
         elif cls == "stop_area_borderline":
-            kind = t("paperwork.place_type.strak", lang)
+            kind = t("paperwork.place_type.borderline", lang)
         elif hw in _SQUARES:
             kind = t("paperwork.place_type.square", lang)
         elif hw in _FOOTPATHS:
@@ -627,14 +819,9 @@ def _purpose_codes(value: Any) -> list[str]:
 
 
 def _purpose_text(codes: list[str], lang: str) -> str:
-    labels = []
-    for code in codes:
-        key = f"purpose.{code}"
-        try:
-            labels.append(t(key, lang))
-        except KeyError:
-            labels.append(code)
-    return ", ".join(labels)
+    """The purposes in the statute's words (see :data:`PURPOSE_WORDS`)."""
+    words = PURPOSE_WORDS.get(lang, PURPOSE_WORDS["sv"])
+    return "; ".join(words.get(code, code) for code in codes)
 
 
 def pack_kind(regime: str, legal_class: str) -> PackKind:
@@ -651,9 +838,10 @@ def pack_kind(regime: str, legal_class: str) -> PackKind:
     Returns
     -------
     kind
-        "permit" under ``kbl-2018`` and for general sites under ``kbl-2020``; "assessment" for
-        general sites under ``kbl-2025``; "exemption" for stop-area sites (borderline too)
-        where the exemption exists.
+        "permit" under ``kbl-2018`` and for general and borderline sites under ``kbl-2020``;
+        "assessment" for general and borderline sites under ``kbl-2025`` (borderline sites
+        carry the exemption argument as an annex); "exemption" for stop-area sites where the
+        exemption exists.
 
     Raises
     ------
@@ -664,7 +852,7 @@ def pack_kind(regime: str, legal_class: str) -> PackKind:
     info = legal.REGIMES[regime]
     if not info.exemption:
         return "permit"
-    if legal_class == "general":
+    if legal_class != "stop_area":
         return "permit" if regime == "kbl-2020" else "assessment"
     return "exemption"
 
@@ -694,12 +882,17 @@ def register_rows(
     lang: str | None = None,
 ) -> pd.DataFrame:
     """
-    The 10 § register: one row per camera.
+    The 10 § förteckning: one row per camera.
 
-    Under ``kbl-2025`` a general place must be registered (10 § KBL): address or description of
-    the place, type of place, purpose, sound recording or other special technology, and the date
-    of the latest assessment. Stop-area cameras are exempt (11 § 5 b) and older regimes had no
-    register; they get a row too (an inventory), with ``register_required`` False and a note.
+    Under ``kbl-2025`` ongoing surveillance of a general place goes into the municipality's
+    förteckning (10 § KBL; nothing is filed with IMY): address or description of the place,
+    type of place, purpose, sound recording or special technology (image analytics or sound;
+    privacy masking is not special technology), and the date of the latest assessment; plus
+    start date, end date, status and change dates (entries are kept 5 years after the
+    surveillance ends). Borderline cameras get an entry too (``register_required``), with the
+    exemption argument in the pack's annex. Cameras exempt under 11 § 5 b get a row with
+    "ej tillämpligt (11 § 5 b)" as assessment date; older regimes had no förteckning: their
+    rows are an inventory, with ``register_required`` False and a note.
 
     Parameters
     ----------
@@ -714,14 +907,17 @@ def register_rows(
         Corridors with ``name`` (and ``highway``), in the CRS of `cameras`: the nearest named
         street within 50 m describes the place.
     masking
-        Output of :func:`masking_polygons`; cameras with rows there use masking.
+        Output of :func:`masking_polygons`; cameras with rows there use privacy masking (said
+        in the note, not as special technology).
     lang
         "sv" or "en" (default: ``output.language``).
 
     Returns
     -------
     register
-        Indexed by ``camera_id`` (sorted) with :data:`REGISTER_COLUMNS`.
+        Indexed by ``camera_id`` (sorted) with :data:`REGISTER_COLUMNS`; ``start_date``,
+        ``end_date`` and ``changed_dates`` are empty and ``status`` "planerad" / "planned"
+        until the municipality fills them in.
 
     Raises
     ------
@@ -765,18 +961,23 @@ def _register_row(
     assessment_date: dt.date,
     lang: str,
 ) -> dict[str, Any]:
-    """One camera's register row."""
+    """One camera's förteckning row (see :func:`register_rows`)."""
     cls = str(cam["legal_class"])
-    required = regime == "kbl-2025" and cls == "general"
-    if required:
-        note = legal.REGIMES[regime].general_ref
-    elif regime == "kbl-2025":
-        note = legal.wording(regime, cls)
+    required = regime == "kbl-2025" and cls != "stop_area"
+    assessed: str = assessment_date.isoformat()
+    if regime == "kbl-2025":
+        note = (
+            legal.REGIMES[regime].general_ref
+            if cls == "general"
+            else legal.wording(regime, cls, lang)
+        )
+        if cls == "stop_area":
+            assessed = NOT_APPLICABLE.get(lang, NOT_APPLICABLE["sv"])
     else:
-        note = t("paperwork.register.no_register", lang, regime=regime)
-    special = t("paperwork.register.no_sound", lang)
+        note = t("paperwork.forteckning.none_in_regime", lang, regime=regime)
     if masked:
-        special += "; " + t("paperwork.register.masking", lang)
+        note += "; " + t("paperwork.register.masking", lang)
+    special = t("paperwork.forteckning.no_special", lang)
     return {
         "camera_id": cid,
         "site_id": cam["site_id"],
@@ -785,7 +986,11 @@ def _register_row(
         "place_type": place["place_type"],
         "purpose": _purpose_text(_purpose_codes(cam.get("purpose")), lang),
         "sound_special": special,
-        "assessment_date": assessment_date.isoformat(),
+        "assessment_date": assessed,
+        "start_date": "",
+        "end_date": "",
+        "status": t("paperwork.forteckning.status_planned", lang),
+        "changed_dates": "",
         "legal_class": cls,
         "register_required": required,
         "note": note,
@@ -851,6 +1056,7 @@ def _camera_entry(
         px, level, height = None, None, None
     az = cam.get("azimuth_deg")
     return PackCamera(
+        **_view_numbers(cam),
         camera_id=str(cam_id),
         model=str(cam["model"]),
         mount=_mount_text(cam.get("mount"), lang),
@@ -862,6 +1068,15 @@ def _camera_entry(
         azimuth_deg=None if az is None or pd.isna(az) else float(az),
         footprint_m2=0.0 if foot is None else float(shapely.area(foot)),
     )
+
+
+def _view_numbers(cam: pd.Series) -> dict[str, float | None]:
+    """The camera's view share inside stop areas, its outside area and masking loss, if known."""
+    out: dict[str, float | None] = {}
+    for name in ("view_stop_area_share", "view_outside_m2", "mask_lost_share"):
+        value = cam.get(name)
+        out[name] = None if value is None or pd.isna(value) else float(value)
+    return out
 
 
 def _site_of(cams: gpd.GeoDataFrame) -> tuple[str, str]:
@@ -878,28 +1093,77 @@ def _site_of(cams: gpd.GeoDataFrame) -> tuple[str, str]:
     return sites[0], cls
 
 
-def _statute(regime: str, kind: PackKind, codes: list[str], *, retention_days: int) -> PackStatute:
-    """The statute texts of a pack of `kind` under `regime`."""
+def _statute(
+    regime: str,
+    kind: PackKind,
+    codes: list[str],
+    *,
+    retention_days: int,
+    lang: str = "sv",
+    plan_date: dt.date | None = None,
+) -> PackStatute:
+    """
+    The statute texts of a pack of `kind` under `regime`, in `lang`.
+
+    A permit under a regime not in force on `plan_date` (a historical comparison) is worded
+    in the past tense, never as current law.
+    """
+    texts = STATUTE_EN if lang == "en" else STATUTE
     info = legal.REGIMES[regime]
+    historical = None
+    authority = info.authority if plan_date is None else legal.authority_on(plan_date)
+    if plan_date is not None and not _in_force(info, plan_date):
+        authority = info.authority
+        historical = texts["permit_historical"].format(
+            regime=regime,
+            start=info.in_force_from.isoformat(),
+            end=info.in_force_to.isoformat() if info.in_force_to else "",
+            authority=authority,
+            ref=info.general_ref,
+            plan_date=plan_date.isoformat(),
+        )
     if kind == "permit":
-        requirement = STATUTE["permit"].format(ref=info.general_ref)
+        permit = texts["permit"].format(authority=authority, ref=info.general_ref)
+        requirement = historical or permit
     elif kind == "assessment":
-        requirement = STATUTE["assessment"]
+        requirement = texts["assessment"]
     else:
-        requirement = STATUTE[f"exemption.{regime}"]
+        requirement = texts[f"exemption.{regime}"]
     exempt = any(c in _EXEMPT_PURPOSES for c in codes)
+    purpose = texts["exemption_purpose"]
+    if not exempt:
+        purpose += " " + texts["no_exemption_purpose"].format(exemption_ref=info.exemption_ref)
     return PackStatute(
         requirement=requirement,
         general_ref=info.general_ref,
         exemption_ref=info.exemption_ref,
-        signage=STATUTE["signage"],
-        gdpr_basis=STATUTE["gdpr_basis"],
-        dpia=STATUTE["dpia"],
-        retention=STATUTE["retention"].format(days=retention_days),
-        keep_5_years=STATUTE["keep_5_years"],
-        purpose=STATUTE["exemption_purpose" if exempt else "no_exemption_purpose"],
-        borderline=STATUTE["borderline"],
+        signage=texts["signage"],
+        gdpr_basis=texts["gdpr_basis"],
+        dpia=texts["dpia"],
+        retention=texts["retention"].format(days=retention_days),
+        keep_5_years=texts["keep_5_years"],
+        purpose=purpose,
+        borderline=texts["borderline"].format(general_ref=info.general_ref),
+        necessity=texts["necessity"],
+        review=texts["review"],
+        transition=texts["transition"] if regime == "kbl-2025" and kind != "exemption" else None,
+        historical=historical,
     )
+
+
+def _in_force(info: legal.RegimeInfo, day: dt.date) -> bool:
+    return info.in_force_from <= day and (info.in_force_to is None or day <= info.in_force_to)
+
+
+def _checklist(regime: str, cls: str, *, retention_days: int, lang: str) -> tuple[str, ...]:
+    """The lawyer's checklist of a pack (see :data:`CHECKLIST`)."""
+    key = "en" if lang == "en" else "sv"
+    items = [item.format(days=retention_days) for item in CHECKLIST[key]]
+    if cls == "stop_area_borderline":
+        items.append(_CHECK_BORDERLINE[key])
+    elif cls == "stop_area" and legal.REGIMES[regime].exemption:
+        items.append(_CHECK_EXEMPT[key])
+    return tuple(items)
 
 
 def _site_masking(masking: pd.DataFrame | None, camera_ids: Iterable[Any]) -> pd.DataFrame:
@@ -987,7 +1251,7 @@ def site_pack(
         site_id=site_id,
         file_stem=_SAFE_NAME.sub("_", site_id),
         lang=lang,
-        **_legal_fields(cams, regime, cls, codes, scenario),
+        **_legal_fields(cams, regime, cls, codes, scenario, lang),
         fictional=bool(scenario.study_area.fictional),
         study_area=scenario.study_area.title or scenario.study_area.name,
         cameras=tuple(
@@ -996,11 +1260,20 @@ def site_pack(
         ),
         recorded_area_m2=0.0 if recorded is None else float(shapely.area(recorded)),
         **_purpose_fields(codes, lang),
-        **_evidence_fields(recorded, incidents, scenario.study_area.timezone, lang),
+        **_evidence_fields(
+            recorded,
+            incidents,
+            scenario.study_area.timezone,
+            lang,
+            near_zone_m=float(scenario.legal.near_zone_m),
+        ),
         retention_days=int(scenario.output.retention_days),
         masking=mask,
         **_place_fields(cams, mask, stops, corridors, scenario, assessment_date, lang),
         map=_pack_map(valid, cams, mask, buildings=buildings, corridors=corridors, stops=stops),
+        checklist=_checklist(
+            regime, cls, retention_days=int(scenario.output.retention_days), lang=lang
+        ),
     )
 
 
@@ -1062,7 +1335,12 @@ def _place_fields(
 
 
 def _legal_fields(
-    cams: gpd.GeoDataFrame, regime: str, cls: str, codes: list[str], scenario: Scenario
+    cams: gpd.GeoDataFrame,
+    regime: str,
+    cls: str,
+    codes: list[str],
+    scenario: Scenario,
+    lang: str,
 ) -> dict[str, Any]:
     """The regime, the paperwork kind, the class and its wording, reasons and statute texts."""
     kind = pack_kind(regime, cls)
@@ -1072,27 +1350,46 @@ def _legal_fields(
         "kind": kind,
         "legal_class": cls,
         "borderline": cls == "stop_area_borderline",
-        "legal_wording": legal.wording(regime, cls),
+        "legal_wording": legal.wording(regime, cls, lang),
         "legal_reasons": tuple(
             dict.fromkeys(r for r in map(_text, cams.get("legal_reason", [])) if r)
         ),
         "statute": _statute(
-            regime, kind, codes, retention_days=int(scenario.output.retention_days)
+            regime,
+            kind,
+            codes,
+            retention_days=int(scenario.output.retention_days),
+            lang=lang,
+            plan_date=scenario.legal.plan_date,
         ),
     }
 
 
 def _evidence_fields(
-    recorded: BaseGeometry | None, incidents: gpd.GeoDataFrame, tz: str, lang: str
+    recorded: BaseGeometry | None,
+    incidents: gpd.GeoDataFrame,
+    tz: str,
+    lang: str,
+    *,
+    near_zone_m: float,
 ) -> dict[str, Any]:
-    """The incidents in the recorded area, their counts and the proposed recording hours."""
-    table = incident_table(recorded, incidents, tz=tz)
+    """
+    The incidents in the recorded area, those in its near-zone, and the recording hours.
+
+    Counts, the hour × weekday table and the proposed hours are of the recorded area; the
+    near-zone (within `near_zone_m`, outside the area) is listed apart.
+    """
+    table = incident_table(recorded, incidents, tz=tz, buffer_m=INCIDENT_BUFFER_M)
+    around = incident_table(recorded, incidents, tz=tz, buffer_m=near_zone_m)
+    near = around[~around.index.isin(table.index)]
     by_cat = sorted(
         table["category"].astype(str).value_counts().items(), key=lambda kv: (-kv[1], kv[0])
     )
     return {
         "incidents": table,
         "incident_buffer_m": INCIDENT_BUFFER_M,
+        "near_incidents": near,
+        "near_zone_m": float(near_zone_m),
         "categories": tuple((str(k), int(v)) for k, v in by_cat),
         "hour_weekday": hour_weekday_table(table),
         "recording_hours": recording_hours(table, lang=lang),

@@ -132,6 +132,9 @@ class PlanResult:
         Budget frontier from :func:`siteplan.placement.budget_frontier`.
     summary
         The numbers of ``summary.json``.
+    stop_areas
+        Stop-area polygons (a radius around every platform of a served stop, merged per
+        station); what a camera films inside them is exempt under kbl-2025.
     masking
         Privacy-masking polygons (facades and windows inside the footprints); may be empty.
     incident_cells
@@ -165,6 +168,7 @@ class PlanResult:
     footprints: gpd.GeoDataFrame
     frontier: pd.DataFrame
     summary: dict[str, Any]
+    stop_areas: gpd.GeoDataFrame
     masking: gpd.GeoDataFrame
     incident_cells: privacy.IncidentCells
     legal_wording: dict[str, str]
@@ -293,15 +297,10 @@ def run(
     with _step("load", seconds, progress):
         inputs = inputs or load_inputs(scenario)
     with _step("corridors", seconds, progress):
-        corr, graph = _corridors(scenario, inputs)
+        corr, graph, areas = _corridors(scenario, inputs)
     stops = inputs.transit.stops
     with _step("legal", seconds, progress):
         corr = legal.classify(corr, stops, config=scenario.legal, graph=graph)
-        areas = legal.stop_areas(
-            stops,
-            radius_m=scenario.legal.stop_area_radius_m,
-            departures=inputs.transit.departures,
-        )
     with _step("evaluation", seconds, progress):
         evaluation = _evaluation(scenario, corr, inputs, graph)
     with _step("scoring", seconds, progress):
@@ -330,6 +329,7 @@ def run(
         heat_transform=transform,
         evaluation=evaluation,
         hotspots=hotspots,
+        stop_areas=areas,
         sites=sites,
         problem=problem,
         plan=plan,
@@ -372,12 +372,20 @@ def _score(
     return corr, hotspots, heat, transform
 
 
-def _corridors(scenario: Scenario, inputs: PlanInputs) -> tuple[gpd.GeoDataFrame, nx.Graph]:
-    """Corridor segments of the walk network and their graph."""
+def _corridors(
+    scenario: Scenario, inputs: PlanInputs
+) -> tuple[gpd.GeoDataFrame, nx.Graph, gpd.GeoDataFrame]:
+    """Corridor segments (split at stop-area boundaries), their graph, and the stop areas."""
     corr = corridors_mod.build_corridors(
         inputs.osm.edges, areas=inputs.areas, max_length_m=scenario.corridors.max_length_m
     )
-    return corr, corridors_mod.corridor_graph(corr)
+    areas = legal.stop_areas(
+        inputs.transit.stops,
+        radius_m=scenario.legal.stop_area_radius_m,
+        departures=inputs.transit.departures,
+    )
+    corr = corridors_mod.split_at_boundaries(corr, areas)
+    return corr, corridors_mod.corridor_graph(corr), areas
 
 
 def build_corridors_and_law(
@@ -398,7 +406,7 @@ def build_corridors_and_law(
     corridors, graph
         Corridor segments with ``legal_class`` and the corridor graph.
     """
-    corr, graph = _corridors(scenario, inputs)
+    corr, graph, _ = _corridors(scenario, inputs)
     corr = legal.classify(corr, inputs.transit.stops, config=scenario.legal, graph=graph)
     return corr, graph
 
@@ -824,6 +832,8 @@ def summarise(
         "frontier": frontier.to_dict(orient="records"),
         "assumptions": {
             "stop_area_radius_m": scenario.legal.stop_area_radius_m,
+            "exempt_view_share": scenario.legal.exempt_view_share,
+            "near_zone_m": scenario.legal.near_zone_m,
             "strak_max_walk_m": scenario.legal.strak_max_walk_m,
             "strak_policy": scenario.legal.strak_policy,
         },

@@ -145,8 +145,9 @@ def bill_of_quantities(
     Items: camera models (count × catalogue capex; opex per year), VMS licences (one per
     camera), mounts by type and connectivity (one per site, charged to the phase and area of
     the site's first camera), paperwork (``paperwork_hours × hourly_rate_sek`` per camera where
-    the regime asks for it: ``general`` sites, every site under ``kbl-2018``) and the permit
-    allowance (``permit_penalty_sek`` per camera where an IMY permit is needed). An ``other``
+    the regime asks for it: ``general`` and ``stop_area_borderline`` cameras, classed by what
+    they film; every camera under ``kbl-2018``) and the permit allowance
+    (``permit_penalty_sek`` per camera where a permit is needed). An ``other``
     row appears only if the cameras' own costs differ from the prices (e.g. a changed price
     list). Each phase gets a total row when there are several phases, and the bill ends with
     the grand total.
@@ -248,10 +249,12 @@ def _priced_mounts(cams: pd.DataFrame, sites: pd.DataFrame | None, scenario: Sce
 def _obligations(cams: pd.DataFrame, regime: str) -> tuple[np.ndarray, np.ndarray]:
     """Which cameras carry the paperwork cost, and which the permit allowance."""
     n = len(cams)
-    general = cams["legal_class"].astype(str).to_numpy() == "general"
+    # Every class but stop_area carries the paperwork: borderline views get the full 9 §
+    # assessment (a permit application under kbl-2020) with the exemption as an annex.
+    needs = cams["legal_class"].astype(str).to_numpy() != "stop_area"
     if regime == "kbl-2018":
         return np.ones(n, bool), np.ones(n, bool)
-    return general, general if regime == "kbl-2020" else np.zeros(n, bool)
+    return needs, needs if regime == "kbl-2020" else np.zeros(n, bool)
 
 
 def _item_lines(

@@ -255,3 +255,39 @@ def test_snap_points_reports_corridor_position_and_node(town):
     assert snapped.loc["b", "node_offset_m"] == pytest.approx(20.0)
     assert pd.isna(snapped.loc["far", "corridor_id"])
     assert np.isnan(snapped.loc["far", "distance_m"])
+
+
+def test_split_at_boundaries_cuts_a_corridor_crossing_a_stop_area():
+    # a 50 m corridor from x=0 to x=50; a stop area disc of 25 m around x=60 starts at x=35
+    line = LineString([(500_000.0, 6_470_000.0), (500_050.0, 6_470_000.0)])
+    corr = gpd.GeoDataFrame(
+        {
+            "length_m": [50.0],
+            "name": ["Gatan"],
+            "highway": ["footway"],
+            "area": [None],
+            "u": ["1"],
+            "v": ["2"],
+        },
+        geometry=[line],
+        index=pd.Index(["c-1-2-0-000"], name="corridor_id"),
+        crs="EPSG:3006",
+    )
+    area = gpd.GeoDataFrame(
+        geometry=[Point(500_060.0, 6_470_000.0).buffer(25.0, quad_segs=64)], crs="EPSG:3006"
+    )
+    out = C.split_at_boundaries(corr, area)
+    assert list(out.index) == ["c-1-2-0-000.00", "c-1-2-0-000.01"]
+    assert out["length_m"].tolist() == pytest.approx([35.0, 15.0], abs=0.01)
+    assert out["u"].tolist() == ["1", "c-1-2-0-000:b1"]
+    assert out["v"].tolist() == ["c-1-2-0-000:b1", "2"]
+    inside = out.geometry.within(area.geometry.iloc[0].buffer(1e-6))
+    assert inside.tolist() == [False, True]  # each piece is wholly in or out
+    assert out["name"].tolist() == ["Gatan", "Gatan"]
+    # a corridor that does not cross keeps its id; a sliver cut is not made
+    far = corr.set_geometry([LineString([(500_000.0, 6_470_100.0), (500_050.0, 6_470_100.0)])])
+    assert list(C.split_at_boundaries(far, area).index) == ["c-1-2-0-000"]
+    edge = gpd.GeoDataFrame(
+        geometry=[Point(500_074.5, 6_470_000.0).buffer(25.0, quad_segs=64)], crs="EPSG:3006"
+    )
+    assert list(C.split_at_boundaries(corr, edge).index) == ["c-1-2-0-000"]

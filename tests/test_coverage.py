@@ -479,8 +479,11 @@ def test_dominated_options_within_a_slot() -> None:
         # camera 9 000 + VMS 2 000 + paperwork 16 h × 750 = 12 000 + permit risk 15 000
         ("kbl-2020", "general", 38_000),
         ("kbl-2020", "stop_area", 11_000),
-        ("kbl-2020", "stop_area_borderline", 11_000),
+        # borderline: a permit application with the exemption argument as an annex (kbl-2020),
+        # the full 9 § assessment and a 10 § entry (kbl-2025)
+        ("kbl-2020", "stop_area_borderline", 38_000),
         ("kbl-2025", "general", 23_000),
+        ("kbl-2025", "stop_area_borderline", 23_000),
         ("kbl-2025", "stop_area", 11_000),
         ("kbl-2018", "stop_area", 38_000),
     ],
@@ -503,6 +506,28 @@ def test_option_costs_by_hand(regime: str, legal_class: str, capex: float) -> No
     assert list(costs["opex_sek_per_year"]) == [3_000, 3_000]
     # Two years of operation; the site's 27 500 is not in the option's cost.
     assert list(costs["cost_sek"]) == [capex + 6_000, capex + 6_000]
+
+
+def test_option_costs_use_the_option_class_by_view() -> None:
+    # the site is near a stop, but only the first option films the stop area
+    sites = sites_frame([Point(0, 0)], ["s"], legal=["stop_area"])
+    options = pd.DataFrame(
+        {
+            "site_id": ["s", "s", "s"],
+            "model": [CAM_4MP_60.model] * 3,
+            "legal_class": ["stop_area", "general", None],
+        },
+        index=pd.Index(["s/a/000", "s/a/090", "s/a/180"], name="option_id"),
+    )
+    costs = cv.option_costs(
+        options,
+        sites,
+        models=[CAM_4MP_60],
+        costs=CostsConfig(),
+        budget=BudgetConfig(horizon_years=2),
+        regime="kbl-2025",
+    )
+    assert list(costs["capex_sek"]) == [11_000, 23_000, 11_000]  # None: the site's class
 
 
 def test_option_costs_unknown_model() -> None:
@@ -537,7 +562,7 @@ def town(street: dict) -> dict:
     sites["legal_reason"] = "test"
     sc = scenario(
         [CAM_4MP_60, CAM_PANO],
-        legal={"regime": "kbl-2020"},
+        legal={"regime": "kbl-2020", "plan_date": "2022-01-01"},
         costs={"connectivity_opex_sek_per_year": 1_200},
         budget={"horizon_years": 2},
     )
@@ -656,3 +681,43 @@ def test_package_face_keeps_every_public_name():
     }
     assert names <= set(cv.__all__)
     assert all(callable(getattr(cv, n)) or n.isupper() for n in cv.__all__)
+
+
+def test_build_problem_classes_options_by_view_and_masks(town: dict) -> None:
+    # a 25 m stop area around st1 (72.5, 3); options take the class of what they film
+    area = gpd.GeoDataFrame(
+        {"stop_name": ["St1"]},
+        geometry=[Point(72.5, 3).buffer(25, quad_segs=16)],
+        index=pd.Index(["st1"], name="station_id"),
+        crs=CRS,
+    )
+    sc = scenario(
+        [CAM_4MP_60, CAM_PANO],
+        legal={"plan_date": "2026-01-15", "mask_views": True},
+        budget={"horizon_years": 2},
+    )
+    problem = cv.build_problem(
+        town["corridors"],
+        town["sites"],
+        buildings=town["buildings"],
+        scenario=sc,
+        stop_areas=area,
+    )
+    opts = problem.options
+    inside = opts.geometry.intersection(area.geometry.iloc[0]).area
+    share = inside / opts.geometry.area
+    exempt = opts["legal_class"] == "stop_area"
+    assert exempt.any()
+    assert (share[exempt] >= 1 - 1e-9).all()
+    assert (opts.loc[~exempt & (share > 0), "legal_class"] == "stop_area_borderline").all()
+    assert (opts.loc[share == 0, "legal_class"] == "general").all()
+    assert (opts["legal_class"] == "stop_area_borderline").any()
+    # masked twins: the view clipped to the area, exempt, with the view share they give up
+    masked = opts[opts.index.str.endswith("/mask")]
+    assert len(masked)
+    assert (masked["legal_class"] == "stop_area").all()
+    assert ((masked["mask_lost_share"] > 0) & (masked["mask_lost_share"] < 1)).all()
+    assert (opts.loc[~opts.index.str.endswith("/mask"), "mask_lost_share"] == 0).all()
+    # exempt options carry no paperwork: 11 000 capex against 23 000 for the others
+    assert set(opts.loc[exempt & (opts["model"] == CAM_4MP_60.model), "capex_sek"]) == {11_000}
+    assert set(opts.loc[~exempt & (opts["model"] == CAM_4MP_60.model), "capex_sek"]) == {23_000}

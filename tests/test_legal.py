@@ -128,7 +128,7 @@ def test_a_larger_radius_changes_the_class(near_far):
             "kbl-2025",
             "stop_area",
             "Undantag från 8–10 §§ (11 § 5 b)",
-            "Dokumenterad intresseavvägning och registrering krävs (8–10 §§)",
+            "Dokumenterad intresseavvägning (8–9 §§) och förteckning (10 §) krävs",
             "KBL 11 § 5 b (SFS 2025:220)",
         ),
     ],
@@ -156,7 +156,7 @@ def test_same_segment_under_each_regime(
 
 def test_explicit_regime_overrides_plan_date(near_far):
     corridors, stops = near_far
-    config = cfg(plan_date=D2018, regime="kbl-2025")
+    config = cfg(plan_date=D2018, regime="kbl-2025", historical=True)
     assert legal.regime_for(config) == "kbl-2025"
     out = legal.classify(corridors, stops, config=config)
     assert out.loc["c-1-2-0-000", "legal_wording"] == "Undantag från 8–10 §§ (11 § 5 b)"
@@ -178,7 +178,7 @@ def test_trygghet_alone_gives_general_everywhere(near_far):
     corridors, stops = near_far
     out = legal.classify(corridors, stops, config=cfg(purposes=["trygghet"]))
     assert (out["legal_class"] == "general").all()
-    reason = "Syftet trygghet ensamt är inte ett ändamål som undantaget gäller"
+    reason = "Syftet trygghet ensamt omfattas inte av undantaget i KBL 11 § 5 b"
     assert out["legal_reason"].str.contains(reason).all()
     assert (out["legal_wording"] == legal.wording("kbl-2025", "general")).all()
     # a listed purpose next to trygghet restores the exemption
@@ -248,9 +248,9 @@ def test_strak_is_borderline_and_the_long_pair_is_not():
     assert "legal.strak_max_walk_m" in row["legal_reason"]
     assert row["legal_stop_id"] == "A|B"
     assert row["legal_distance_m"] == pytest.approx(310.0)
-    assert row["legal_wording"] == (
-        "Undantag enligt kommunens tolkning – juridisk granskning rekommenderas"
-    )
+    assert row["legal_wording"] == legal.wording("kbl-2025", "stop_area_borderline")
+    assert "9 § bedömning och 10 § förteckning" in row["legal_wording"]
+    assert "juridisk granskning rekommenderas" in row["legal_wording"]
     # near the stops: stop_area; past B: general
     for cid in ("c-1-2-0-000", "c-1-2-0-001", "c-1-2-0-006", "c-1-2-0-007"):
         assert out.loc[cid, "legal_class"] == "stop_area", cid
@@ -277,7 +277,11 @@ def test_stops_served_by_overlapping_but_different_routes_form_a_strak():
     ("policy", "expected", "words"),
     [
         ("exempt", "stop_area", "Undantag från 8–10 §§ (11 § 5 b)"),
-        ("general", "general", "Dokumenterad intresseavvägning och registrering krävs (8–10 §§)"),
+        (
+            "general",
+            "general",
+            "Dokumenterad intresseavvägning (8–9 §§) och förteckning (10 §) krävs",
+        ),
     ],
 )
 def test_strak_policy_variants(policy, expected, words):

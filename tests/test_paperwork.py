@@ -27,11 +27,15 @@ def xy(x: float, y: float) -> tuple[float, float]:
     return (X0 + x, Y0 + y)
 
 
+#: A plan date on which each regime was in force.
+PLAN_DATES = {"kbl-2018": "2019-06-01", "kbl-2020": "2022-06-01", "kbl-2025": "2025-06-01"}
+
+
 def scenario(regime: str = "kbl-2025", lang: str = "sv", **extra):
     data = {
         "study_area": {"name": "test", "timezone": TZ},
         "inputs": {"osm": "a.osm", "gtfs": "g.zip", "incidents": "i.csv"},
-        "legal": {"regime": regime, "plan_date": "2025-06-01"},
+        "legal": {"regime": regime, "plan_date": PLAN_DATES[regime]},
         "cameras": [
             {
                 "model": "bullet-4mp-60",
@@ -212,7 +216,7 @@ def test_incident_table_buffer_and_area_level_incidents(incidents):
     ]
     located_by_area_only = incidents.copy()
     located_by_area_only.loc["i1", "geometry"] = None
-    table = paperwork.incident_table(foot, located_by_area_only, tz=TZ)
+    table = paperwork.incident_table(foot, located_by_area_only, tz=TZ, buffer_m=25.0)
     assert "i1" not in table.index
     assert len(table) == 2
 
@@ -223,7 +227,7 @@ def test_incident_table_requires_columns(incidents):
 
 
 def test_hour_weekday_table_counts(incidents):
-    table = paperwork.incident_table(box(*xy(0, -10), *xy(30, 10)), incidents, tz=TZ)
+    table = paperwork.incident_table(box(*xy(0, -10), *xy(30, 10)), incidents, tz=TZ, buffer_m=25)
     counts = paperwork.hour_weekday_table(table)
     assert counts.shape == (24, 7)
     assert int(counts.to_numpy().sum()) == 3
@@ -243,7 +247,7 @@ def _table(rows: list[tuple[int, int]]) -> pd.DataFrame:
 def test_recording_hours_on_hand_data(incidents):
     # Fri 22:10, Sat 01:15 (Friday night) and Sat 23:40: all three are needed for 80 %, so
     # the window is 22-02 on Friday and Saturday evenings (8 hours a week).
-    table = paperwork.incident_table(box(*xy(0, -10), *xy(30, 10)), incidents, tz=TZ)
+    table = paperwork.incident_table(box(*xy(0, -10), *xy(30, 10)), incidents, tz=TZ, buffer_m=25)
     assert paperwork.recording_hours(table) == "fre–lör 22–02"
     assert paperwork.recording_hours(table, lang="en") == "Fri–Sat 22–02"
 
@@ -282,7 +286,10 @@ def test_pack_kind_by_regime_and_class():
     assert paperwork.pack_kind("kbl-2020", "general") == "permit"
     assert paperwork.pack_kind("kbl-2020", "stop_area") == "exemption"
     assert paperwork.pack_kind("kbl-2025", "general") == "assessment"
-    assert paperwork.pack_kind("kbl-2025", "stop_area_borderline") == "exemption"
+    # borderline: the full assessment (or permit application) with the exemption as an annex
+    assert paperwork.pack_kind("kbl-2025", "stop_area_borderline") == "assessment"
+    assert paperwork.pack_kind("kbl-2020", "stop_area_borderline") == "permit"
+    assert paperwork.pack_kind("kbl-2025", "stop_area") == "exemption"
     with pytest.raises(KeyError):
         paperwork.pack_kind("kbl-1999", "general")
 
@@ -309,13 +316,15 @@ def _pack(regime, incidents, buildings, *, cams=None, lang="sv", site="s1"):
 def test_general_pack_has_incident_table_and_combines_site_cameras(incidents, buildings):
     pack = _pack("kbl-2025", incidents, buildings, cams=cameras(extra_at_s1=True))
     assert [c.camera_id for c in pack.cameras] == ["cam-001", "cam-003"]
-    assert pack.n_incidents == 3
+    # inside the recorded area: i1 and i2; i3 lies just outside, in the near-zone
+    assert pack.n_incidents == 2
     assert list(pack.incidents[["date", "time", "category"]].itertuples(False, None)) == [
         ("2024-03-01", "22:10", "Misshandel"),
-        ("2024-03-02", "01:15", "Misshandel"),
         ("2024-03-02", "23:40", "Rån"),
     ]
-    assert pack.recording_hours == "fre–lör 22–02"
+    assert list(pack.near_incidents.index) == ["i3"]
+    assert pack.near_zone_m == 50.0
+    assert pack.recording_hours == "fre–lör 22–00"
     assert pack.masking[["camera_id", "building_id", "area_m2"]].to_dict("records") == [
         {"camera_id": "cam-001", "building_id": "way/1", "area_m2": pytest.approx(13.1, abs=0.5)}
     ]
@@ -325,6 +334,8 @@ def test_general_pack_has_incident_table_and_combines_site_cameras(incidents, bu
     assert list(pack.register.index) == ["cam-001", "cam-003"]
     md = render.render_pack_markdown(pack)
     assert "| 2024-03-01 | 22:10 | fre | Misshandel |" in md
+    near = md.index("Händelser i närzonen (högst 50 m utanför det bevakade området)")
+    assert md.index("| 2024-03-02 | 01:15 | lör | Misshandel |") > near  # labelled apart
     assert "2024-03-05" not in md  # the incident outside the recorded area
     assert str(int(X0 + 5)) not in md  # no incident coordinates
 
@@ -337,18 +348,30 @@ def test_kbl2020_and_kbl2025_general_packs_differ(incidents, buildings):
     new_md = render.render_pack_markdown(new)
     # Permit application content (kbl-2020).
     assert "Tillstånd från Integritetsskyddsmyndigheten (IMY) krävs enligt KBL 7 §" in old_md
+    assert "Tillståndsansökan till Integritetsskyddsmyndigheten (IMY)" in old_md
     assert "## Realtidsövervakning" in old_md
     assert "**[FYLL I]**" in old_md
     assert "## Lagringstid" in old_md
     assert "bevaras i 3 dygn" in old_md
-    assert "Bevakningsintresset (8 §)" not in old_md
+    assert "Bevakningsintresset (8 §" not in old_md
     # Documented balancing of interests (kbl-2025).
-    assert "## Bevakningsintresset (8 §)" in new_md
-    assert "## Den enskildes intresse (9 §)" in new_md
+    assert "## Bevakningsintresset (8 § första stycket)" in new_md
+    assert "## Den enskildes intresse (8 § andra stycket)" in new_md
     assert "minst fem år" in new_md
     assert "Ny bedömning görs senast 2026-06-01" in new_md
-    assert "## Registrering (10 §)" in new_md
+    assert "(kommunens rutin)" in new_md
+    assert "betydande förändring av bevakningen (9 § andra stycket)" in new_md
+    assert "## Post i förteckningen (10 §)" in new_md
+    assert "registrering" not in new_md.lower()
+    assert "Inget ges in till IMY" in new_md
+    assert "Övergång 2025-04-01" in new_md
     assert "Tillstånd från" not in new_md
+    # Every pack ends with the lawyer's checklist.
+    for md in (old_md, new_md):
+        tail = md[md.index("## Checklista för juridisk granskning") :]
+        assert "- [ ] Personuppgiftsbiträdesavtal" in tail
+        for item in ("artikel 30", "15 § KBL", "MBL", "artikel 6.1 e och 6.3", "DPIA"):
+            assert item in tail
     # Both carry the incident evidence and the masking.
     for md in (old_md, new_md):
         assert "| 2024-03-02 | 23:40 | lör | Rån |" in md
@@ -363,7 +386,12 @@ def test_stop_area_pack_names_the_stop_distance_and_statute(incidents, buildings
     assert pack.stop.distance_m == pytest.approx(12.0)
     assert pack.stop.within_radius
     md = render.render_pack_markdown(pack)
-    assert "12 m från hållplatsen Trädgårdstorget (hållplats-id S1" in md
+    assert "Närmaste hållplats: Trädgårdstorget (station ST1), 12 m från kameran" in md
+    assert "antagande, inte lag" in md
+    # exempt packs still carry the evidence of a crime-exposed place and 7 § necessity
+    assert "## Behov och brottsutsatt plats (7 §)" in md
+    assert "Händelser i närzonen" in md
+    assert "- [ ] Undantag: kontrollerat på plats" in md
     assert "11 § 5 b" in md
     assert "15 § KBL" in md  # signage still applies
     assert "artikel 35" in md  # DPIA still applies
@@ -378,6 +406,14 @@ def test_borderline_pack_has_review_note(incidents, buildings):
     cams = cameras(("general", "stop_area_borderline"))
     pack = _pack("kbl-2025", incidents, buildings, cams=cams, site="s2")
     assert pack.borderline
+    # the full 9 § assessment and a 10 § entry, with the exemption argument as an annex
+    assert pack.kind == "assessment"
+    assert pack.register["register_required"].all()
+    assert pack.register["assessment_date"].tolist() == ["2025-06-01"]
+    md = render.render_pack_markdown(pack)
+    assert "## Bilaga: undantagsargument (11 § 5 b)" in md
+    assert "sanktionsavgift (25 § KBL)" in md
+    assert "- [ ] Gränsfall: undantagsargumentet (bilaga) granskat" in md
     assert "Juridisk granskning rekommenderas" in render.render_pack_markdown(pack)
     assert "Juridisk granskning rekommenderas" in render.render_pack_html(pack)
     en = _pack("kbl-2025", incidents, buildings, cams=cams, site="s2", lang="en")
@@ -387,7 +423,8 @@ def test_borderline_pack_has_review_note(incidents, buildings):
 def test_kbl2018_stop_area_needs_a_permit(incidents, buildings):
     pack = _pack("kbl-2018", incidents, buildings, site="s2")
     assert pack.kind == "permit"
-    assert "Tillstånd från Integritetsskyddsmyndigheten" in render.render_pack_markdown(pack)
+    # in 2019 the authority was Datainspektionen (IMY from 2021-01-01)
+    assert "Tillstånd från Datainspektionen krävs" in render.render_pack_markdown(pack)
 
 
 def test_site_pack_rejects_rows_of_two_sites(incidents, buildings):
@@ -420,13 +457,22 @@ def test_register_row_per_camera(buildings):
     assert list(reg.index) == ["cam-001", "cam-002", "cam-003"]
     assert list(reg.columns) == list(paperwork.REGISTER_COLUMNS)
     assert reg["register_required"].tolist() == [True, False, True]
+    assert reg.loc["cam-002", "assessment_date"] == "ej tillämpligt (11 § 5 b)"
+    assert reg.loc["cam-001", "assessment_date"] == "2025-06-01"
+    assert set(reg["status"]) == {"planerad"}
+    assert set(reg["start_date"]) == set(reg["end_date"]) == set(reg["changed_dates"]) == {""}
     assert reg.loc["cam-001", "description"] == "Drottninggatan, City (plats s1)"
     assert reg.loc["cam-002", "description"] == "gata utan namn, City (plats s2)"
     assert reg.loc["cam-002", "place_type"] == "hållplatsområde"
-    assert reg.loc["cam-001", "purpose"] == "förebygga och upptäcka brott, ordningsstörningar"
-    assert reg.loc["cam-001", "sound_special"].startswith("ingen ljudupptagning; ")
-    assert reg.loc["cam-002", "sound_special"] == "ingen ljudupptagning"
-    assert set(reg["assessment_date"]) == {"2025-06-01"}
+    assert reg.loc["cam-001", "purpose"] == (
+        "förebygga, förhindra eller upptäcka brottslig verksamhet, utreda eller lagföra brott; "
+        "förebygga ordningsstörningar"
+    )
+    # special technology is image analytics or sound; masking is privacy protection (the note)
+    special = "ingen ljudupptagning; ingen särskild teknik (t.ex. bildanalys)"
+    assert set(reg["sound_special"]) == {special}
+    assert "maskning" in reg.loc["cam-001", "note"]
+    assert "maskning" not in reg.loc["cam-002", "note"]
     old = paperwork.register_rows(
         cams, scenario=scenario("kbl-2020"), assessment_date=dt.date(2022, 1, 1)
     )
@@ -511,7 +557,8 @@ def test_paperwork_files_english_names_and_no_masking(incidents, buildings, make
     assert "Contains personal data – internal" in files["paperwork/combined.html"]
     md = files["paperwork/s1.md"]
     assert "| 2024-03-01 | 22:10 | Fri | Misshandel |" in md
-    assert "Tillstånd från Integritetsskyddsmyndigheten" in md  # statute stays Swedish
+    # English legal wording; the authority's and statute's names stay Swedish
+    assert "A permit from Integritetsskyddsmyndigheten (IMY) is required under KBL 7 §" in md
 
 
 def test_html_and_markdown_escape_malicious_names(incidents, buildings, make_plan_result):
@@ -593,3 +640,25 @@ def test_paperwork_files_without_cameras(tmp_path, incidents, buildings, make_pl
     assert "Planen har inga kameror." in files["paperwork/samlat.md"]
     write(files, tmp_path)
     assert pd.read_csv(tmp_path / "register.csv").empty
+
+
+def test_kbl2020_as_historical_comparison_is_never_current_law(incidents, buildings):
+    sc = scenario("kbl-2020")
+    legal_cfg = sc.legal.model_copy(update={"plan_date": dt.date(2026, 1, 15), "historical": True})
+    sc = sc.model_copy(update={"legal": legal_cfg})
+    cams = cameras()
+    feet = footprints(cams)
+    sel = cams[cams["site_id"] == "s1"]
+    pack = paperwork.site_pack(
+        sel,
+        feet.loc[sel.index],
+        regime="kbl-2020",
+        incidents=incidents,
+        masking=None,
+        stops=stops(),
+        scenario=sc,
+    )
+    md = render.render_pack_markdown(pack)
+    assert "Historisk jämförelse" in md
+    assert "Det kravet gäller inte på planens datum 2026-01-15" in md
+    assert "Tillstånd från Integritetsskyddsmyndigheten (IMY) krävs" not in md

@@ -20,12 +20,16 @@ from siteplan.render.procurement import procurement_files
 CRS = "EPSG:3006"
 
 
+#: A plan date on which each regime was in force.
+PLAN_DATES = {"kbl-2018": "2019-06-01", "kbl-2020": "2022-06-01", "kbl-2025": "2025-06-01"}
+
+
 def scenario(regime: str = "kbl-2020", lang: str = "sv", horizon_years: float = 1.0):
     return scenario_from_dict(
         {
             "study_area": {"name": "test"},
             "inputs": {"osm": "a.osm", "gtfs": "g.zip", "incidents": "i.csv"},
-            "legal": {"regime": regime},
+            "legal": {"regime": regime, "plan_date": PLAN_DATES[regime]},
             "cameras": [
                 {
                     "model": "bullet-4mp-60",
@@ -94,7 +98,10 @@ def plan() -> gpd.GeoDataFrame:
                 "stop_area_borderline",
                 "Ryd",
                 9,
-                31000,
+                # facade 10 000 + connectivity 10 000 + camera 9 000 + VMS 2 000, and as a
+                # borderline view under kbl-2020 a permit application: paperwork 12 000 and
+                # the permit allowance 15 000
+                58000,
                 1000,
             ),
         ]
@@ -117,7 +124,7 @@ def test_bill_sums_equal_the_cameras_costs(plan):
     assert grand["item"] == "total"
     assert grand["phase"] == "alla"
     assert grand["quantity"] == 6
-    assert grand["capex_sek"] == pytest.approx(247_500)
+    assert grand["capex_sek"] == pytest.approx(274_500)
 
 
 def test_bill_rows_are_hand_checkable(plan):
@@ -138,8 +145,10 @@ def test_bill_rows_are_hand_checkable(plan):
     # Paperwork and the permit allowance for the two cameras at the general site.
     assert city.xs("paperwork", level="item")["capex_sek"].sum() == 24_000
     assert city.xs("permit", level="item")["capex_sek"].sum() == 30_000
-    ryd = bill[bill["area"] == "Ryd"]
-    assert "permit" not in set(ryd["item"])  # stop area and borderline need no permit
+    ryd = bill[bill["area"] == "Ryd"].set_index(["item", "description"])
+    # the stop area needs no permit; the borderline camera carries a permit application
+    assert ryd.xs("paperwork", level="item")["capex_sek"].sum() == 12_000
+    assert ryd.xs("permit", level="item")["capex_sek"].sum() == 15_000
 
 
 def test_bill_under_kbl2025_has_paperwork_but_no_permit():

@@ -286,17 +286,21 @@ def option_costs(
     """
     Price each option, apart from its site's shared cost.
 
-    ``capex_sek`` = camera capex + VMS licence, plus for sites that need paperwork
+    ``capex_sek`` = camera capex + VMS licence, plus for options that need paperwork
     ``paperwork_hours × hourly_rate_sek``, plus ``permit_penalty_sek`` where an IMY permit is
-    required. Paperwork is needed at ``general`` sites, and under ``kbl-2018`` at every site;
-    a permit under ``kbl-2018`` (every site) and ``kbl-2020`` (``general`` sites).
+    required. The legal class is the option's own (by what it films, see
+    :func:`siteplan.legal.classify_views`) where ``options`` has ``legal_class``, else its
+    site's. Every class but ``stop_area`` needs paperwork (borderline views get the full 9 §
+    assessment and a 10 § entry, with the exemption argument as an annex), and under
+    ``kbl-2018`` every option; a permit under ``kbl-2018`` (every option) and ``kbl-2020``
+    (every class but ``stop_area``).
     ``cost_sek = capex_sek + opex_sek_per_year × horizon_years``. The site's mount and
     connectivity are in ``sites.site_cost_sek``, paid once per site by the optimiser.
 
     Parameters
     ----------
     options
-        Camera options with ``site_id`` and ``model``.
+        Camera options with ``site_id`` and ``model``, optionally ``legal_class``.
     sites
         Sites with ``legal_class``.
     models
@@ -324,9 +328,9 @@ def option_costs(
     if unknown:
         msg = f"options use camera model(s) {unknown} not in the catalogue {sorted(catalogue)}."
         raise InputError(msg)
-    general = sites["legal_class"].reindex(options["site_id"]).to_numpy(dtype=object) == "general"
-    paperwork = np.ones(len(options), bool) if regime == "kbl-2018" else general
-    permit = {"kbl-2018": np.ones(len(options), bool), "kbl-2020": general}.get(
+    needs = _legal_classes(options, sites) != "stop_area"
+    paperwork = np.ones(len(options), bool) if regime == "kbl-2018" else needs
+    permit = {"kbl-2018": np.ones(len(options), bool), "kbl-2020": needs}.get(
         regime, np.zeros(len(options), bool)
     )
     camera = options["model"].map({k: m.capex_sek for k, m in catalogue.items()}).to_numpy(float)
@@ -346,3 +350,13 @@ def option_costs(
         },
         index=options.index,
     )
+
+
+def _legal_classes(options: pd.DataFrame, sites: pd.DataFrame) -> np.ndarray:
+    """Each option's legal class: its own (by view) where known, else its site's."""
+    by_site = sites["legal_class"].reindex(options["site_id"]).to_numpy(dtype=object)
+    if "legal_class" not in options:
+        return by_site
+    own = options["legal_class"].to_numpy(dtype=object)
+    known = pd.notna(own)
+    return np.where(known, own, by_site)

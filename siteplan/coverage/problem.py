@@ -18,7 +18,8 @@ import pandas as pd
 import scipy.sparse as sp
 import shapely
 
-from siteplan.config import Scenario
+from siteplan import legal
+from siteplan.config import LegalConfig, Scenario
 from siteplan.coverage._common import geometry_array, nearest_rows, usable_mask, warn_skipped
 from siteplan.coverage.geometry import N_RAYS, building_obstacles, ray_distances
 from siteplan.coverage.options import camera_options, option_costs, options_frame
@@ -145,6 +146,8 @@ def build_problem(
     scenario: Scenario,
     installed: gpd.GeoDataFrame | None = None,
     exclusion: gpd.GeoDataFrame | None = None,
+    stop_areas: gpd.GeoDataFrame | None = None,
+    strak: gpd.GeoDataFrame | None = None,
 ) -> PlacementProblem:
     """
     Build the budgeted maximum-coverage instance the optimiser solves.
@@ -158,6 +161,13 @@ def build_problem(
     become sites of source ``installed`` at cost 0 with one fixed option each. Options at
     sites inside an exclusion polygon are excluded (fixed options never are). The
     ``placement.stop_area_only`` filter is left to :mod:`siteplan.placement`.
+
+    With `stop_areas`, every option carries the legal class of what it films
+    (:func:`siteplan.legal.classify_views`), and its paperwork is priced by that class; with
+    ``legal.mask_views``, each option whose view lies partly in a stop area also gets a
+    masked twin (``<option_id>/mask``: the view clipped to the stop area, class
+    ``stop_area``, the view share given up in ``mask_lost_share``). Without `stop_areas`
+    options take their site's class.
 
     Parameters
     ----------
@@ -174,6 +184,10 @@ def build_problem(
         optionally ``mount`` and ``legal_class``.
     exclusion
         Polygons where no new camera may go.
+    stop_areas
+        Stop-area polygons (:func:`siteplan.legal.stop_areas`), or None.
+    strak
+        Stråk segments (:func:`siteplan.legal.strak_segments`), or None.
 
     Returns
     -------
@@ -191,16 +205,21 @@ def build_problem(
     )
     require_same_crs(corridors, sites, "corridors", "sites")
     demand = _demand(corridors, scenario)
-    all_sites, options = _priced_options(corridors, sites, buildings=buildings, scenario=scenario)
+    views = _ViewLayers(stop_areas, strak, scenario.legal)
+    all_sites, options = _priced_options(
+        corridors, sites, buildings=buildings, scenario=scenario, views=views
+    )
     fixed: list[str] = []
     if installed is not None and len(installed):
         inst_sites, inst_opts = _installed_options(
             installed, corridors, all_sites.index, buildings=buildings, scenario=scenario
         )
+        inst_opts = _by_view(inst_opts, views, masks=False)
         fixed = list(inst_opts.index)
         all_sites = pd.concat([all_sites, inst_sites])
         options = pd.concat([options, inst_opts])
-    options = options[[*OPTION_COLUMNS, "geometry"]]
+    options = options.assign(mask_lost_share=options["mask_lost_share"].fillna(0.0))
+    options = options[[*OPTION_COLUMNS, "mask_lost_share", "geometry"]]
     kept = _prune(options, coverage_matrix(options, demand), options.index.isin(fixed))
     options, matrix = kept.options, kept.coverage
     all_sites = all_sites[all_sites.index.isin(options["site_id"])]
@@ -256,6 +275,7 @@ def _priced_options(
     *,
     buildings: gpd.GeoDataFrame | None,
     scenario: Scenario,
+    views: _ViewLayers,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """
     The sites with connectivity opex over the horizon in their cost, and their priced options.
@@ -270,6 +290,7 @@ def _priced_options(
         corridors=corridors,
         azimuths_per_site=scenario.coverage.azimuths_per_site,
     )
+    options = _by_view(options, views)
     all_sites = sites.copy()
     all_sites["site_cost_sek"] = (
         all_sites["site_cost_sek"].astype(float)
@@ -326,6 +347,41 @@ def _installed_options(
     return inst_sites, inst_opts
 
 
+class _ViewLayers(NamedTuple):
+    """What options are classified against (see :func:`build_problem`)."""
+
+    stop_areas: gpd.GeoDataFrame | None
+    strak: gpd.GeoDataFrame | None
+    config: LegalConfig
+
+
+def _by_view(
+    options: gpd.GeoDataFrame, views: _ViewLayers, *, masks: bool = True
+) -> gpd.GeoDataFrame:
+    """Options with the legal class of what they film, plus masked twins (see build_problem)."""
+    options = options.assign(mask_lost_share=0.0)
+    config = views.config
+    if views.stop_areas is None or not len(options):
+        return options
+    options["legal_class"] = legal.view_classes(
+        options, views.stop_areas, views.strak, config=config
+    )
+    if not masks or not config.mask_views:
+        return options
+    reaches = options.geometry.intersects(views.stop_areas.geometry.union_all()).to_numpy()
+    partial = options[reaches & (options["legal_class"].to_numpy(dtype=object) != "stop_area")]
+    if not len(partial):
+        return options
+    masked = legal.mask_views(partial, views.stop_areas)
+    twins = partial.copy()
+    twins = twins.set_geometry(masked.geometry.to_numpy())
+    twins.index = pd.Index([f"{i}/mask" for i in partial.index], name=options.index.name)
+    twins["legal_class"] = legal.view_classes(twins, views.stop_areas, views.strak, config=config)
+    twins["mask_lost_share"] = masked.lost_share.to_numpy()
+    log.info("masked views: %d options also offered masked to the stop area", len(twins))
+    return pd.concat([options, twins])
+
+
 class _Pruned(NamedTuple):
     options: gpd.GeoDataFrame
     coverage: sp.csr_matrix
@@ -338,7 +394,16 @@ def _prune(options: gpd.GeoDataFrame, matrix: sp.csr_matrix, fixed_mask: np.ndar
     """Drop options that cover nothing, then dominated ones; fixed options always stay."""
     useful = (np.diff(matrix.indptr) > 0) | fixed_mask
     options, matrix, fixed_mask = options[useful], matrix[useful], fixed_mask[useful]
-    slots = pd.factorize(options["slot_id"])[0]
+    # Options of one slot compete only with those of the same legal class and cost: a view
+    # class (and so its paperwork) may differ between the azimuths of one slot.
+    group = (
+        options["slot_id"].astype(str)
+        + "|"
+        + options["legal_class"].astype(str)
+        + "|"
+        + options["cost_sek"].astype(float).map(repr)
+    )
+    slots = pd.factorize(group)[0]
     better = ~(_dominated(matrix, slots) & ~fixed_mask)
     return _Pruned(
         options[better],
@@ -419,10 +484,11 @@ def _installed_sites(
 
 def _dominated(matrix: sp.csr_matrix, slots: np.ndarray) -> np.ndarray:
     """
-    Mask of options whose covered points are a subset of another option's in the same slot.
+    Mask of options whose covered points are a subset of another option's in the same group.
 
-    Options of one slot share site, model, cost, legal class and area, and at most one of
-    them is chosen, so a dominated option can never do better than its dominator. Of options
+    Options of one group (slot, legal class and cost) share site, model, cost, legal class
+    and area, and at most one of them is chosen, so a dominated option can never do better
+    than its dominator. Of options
     with equal sets the first is kept. Only pairs that share a (slot, point) are compared.
     """
     n = matrix.shape[0]

@@ -8,8 +8,9 @@ between stops (stråk): the radius, the walking distance and the stråk policy a
 assumptions, and every reason that rests on them says so ("Antagande, inte lag").
 
 Modules: ``regimes`` (dates in force, wording, statute references), ``stop_areas`` (the stop
-layer and the nearest stop), ``strak`` (walks between stops) and ``classify`` (the decision per
-segment or site, a :class:`Decision`).
+layer, the stop-area polygons of served stops and the nearest stop), ``strak`` (walks between
+stops), ``classify`` (the decision per segment or site, a :class:`Decision`) and ``views``
+(each camera by what it films: the share of its view inside stop areas).
 """
 
 from __future__ import annotations
@@ -25,12 +26,26 @@ from siteplan.legal.regimes import (
     LEGAL_CLASSES,
     REGIMES,
     RegimeInfo,
+    authority_on,
     regime_for,
     wording,
+)
+from siteplan.legal.stop_areas import (
+    STOP_AREA_COLUMNS,
+    served_stops,
+    stop_areas,
 )
 from siteplan.legal.strak import (
     STRAK_COLUMNS,
     find_strak,
+)
+from siteplan.legal.views import (
+    VIEW_COLUMNS,
+    MaskedViews,
+    classify_views,
+    mask_views,
+    strak_segments,
+    view_classes,
 )
 
 __all__ = [
@@ -38,12 +53,22 @@ __all__ = [
     "LEGAL_CLASSES",
     "LEGAL_COLUMNS",
     "REGIMES",
+    "STOP_AREA_COLUMNS",
     "STRAK_COLUMNS",
+    "VIEW_COLUMNS",
     "Decision",
+    "MaskedViews",
     "RegimeInfo",
+    "authority_on",
     "classify",
     "classify_points",
+    "classify_views",
     "find_strak",
+    "mask_views",
     "regime_for",
+    "served_stops",
+    "stop_areas",
+    "strak_segments",
+    "view_classes",
     "wording",
 ]

@@ -18,7 +18,7 @@ from siteplan.crs import require_same_crs
 from siteplan.errors import InputWarning
 from siteplan.legal._common import BUILD_HINT, is_missing, require_columns
 from siteplan.legal.regimes import EXEMPT_PURPOSES, REGIMES, RegimeInfo, regime_for
-from siteplan.legal.stop_areas import STOP_COLUMNS, nearest_stops
+from siteplan.legal.stop_areas import STOP_COLUMNS, nearest_stops, served_stops
 from siteplan.legal.strak import best_strak, strak_table
 
 log = logging.getLogger(__name__)
@@ -72,8 +72,9 @@ def classify(
     """
     Give every corridor segment its legal class under the plan's regime, with reasons.
 
-    A segment within ``stop_area_radius_m`` of a stop (any platform of a station) is a stop
-    area; a segment on a stråk (see :func:`find_strak`) gets its class from ``strak_policy``;
+    A segment within ``stop_area_radius_m`` of a served stop (any platform of a station with
+    a departure; see :func:`~siteplan.legal.stop_areas.served_stops`) is a stop area; a
+    segment on a stråk (see :func:`find_strak`) gets its class from ``strak_policy``;
     everything else is general. Under kbl-2018 the exemption did not exist yet, and when the
     only purpose is "trygghet" it does not apply: then every segment is general.
 
@@ -111,7 +112,7 @@ def classify(
     require_columns(stops, STOP_COLUMNS, "stops", "Load the stops through siteplan.io.gtfs.")
     require_columns(corridors, ("u", "v", "length_m", "geometry"), "corridors", BUILD_HINT)
     regime = regime_for(config)
-    stops = stops.sort_index()
+    stops = stops[served_stops(stops).to_numpy()].sort_index()
 
     near = nearest_stops(corridors.geometry, stops)
     strak, _ = strak_table(corridors, stops, max_walk_m=config.strak_max_walk_m, graph=graph)
@@ -123,7 +124,7 @@ def classify(
         pair = None if in_area else best.get(cid)
         records.append(_decide(row, pair, config=config, regime=regime, subject="segmentet"))
     out = corridors.copy()
-    _assign(out, records)
+    assign_decisions(out, records)
     counts = out["legal_class"].value_counts()
     log.info(
         "classify (%s): %d segments: %d stop_area, %d stop_area_borderline, %d general; "
@@ -189,7 +190,7 @@ def classify_points(
         "Run siteplan.legal.classify(corridors, stops, config=...) first.",
     )
     regime = regime_for(config)
-    near = nearest_stops(points.geometry, stops.sort_index())
+    near = nearest_stops(points.geometry, stops[served_stops(stops).to_numpy()].sort_index())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InputWarning)  # far points simply fall back to general
         snapped = snap_points(points, corridors_classified, max_distance_m=snap_m)
@@ -203,7 +204,7 @@ def classify_points(
         else:
             records.append(_from_corridor(legal.loc[cid], cid, d))
     out = points.copy()
-    _assign(out, records)
+    assign_decisions(out, records)
     counts = out["legal_class"].value_counts()
     log.info(
         "classify_points (%s): %d sites: %d stop_area, %d stop_area_borderline, %d general",
@@ -303,9 +304,10 @@ def _decide(
 
     if not EXEMPT_PURPOSES.intersection(config.purposes):
         reason = (
-            "Syftet trygghet ensamt är inte ett ändamål som undantaget gäller: "
-            f"{info.exemption_ref} gäller bara bevakning för att förebygga eller upptäcka brott, "
-            f"ordningsstörningar eller olyckor. {requirement}"
+            f"Syftet trygghet ensamt omfattas inte av undantaget i {info.exemption_ref}: det "
+            "gäller bevakning för att förebygga, förhindra eller upptäcka brottslig verksamhet, "
+            "utreda eller lagföra brott, förebygga ordningsstörningar eller olyckor. "
+            f"{requirement}"
         )
         if found.kind != "none":
             reason += f" {found.text}"
@@ -357,7 +359,8 @@ def _strak_decision(info: RegimeInfo, found: _Finding, config: LegalConfig) -> D
     return Decision(cls, info.wording[cls], reason, found.stop_id, found.distance_m, True)
 
 
-def _assign(out: pd.DataFrame, records: Sequence[Decision]) -> None:
+def assign_decisions(out: pd.DataFrame, records: Sequence[Decision]) -> None:
+    """Write `records` into `out` as :data:`LEGAL_COLUMNS` (in place)."""
     columns: list[Sequence[Any]] = (
         list(zip(*records, strict=True)) if records else [[] for _ in LEGAL_COLUMNS]
     )

@@ -19,10 +19,18 @@ LEGAL_CLASSES = ("stop_area", "stop_area_borderline", "general")
 EXEMPT_PURPOSES = frozenset({"crime", "order", "accident"})
 
 
-_BORDERLINE_WORDS = "Undantag enligt kommunens tolkning – juridisk granskning rekommenderas"
+_BORDERLINE_2025 = (
+    "Gränsfall: 9 § bedömning och 10 § förteckning upprättas; undantag (11 § 5 b) enligt "
+    "kommunens tolkning som bilaga – juridisk granskning rekommenderas"
+)
+_BORDERLINE_2020 = (
+    "Gränsfall: tillståndsansökan med undantagsargumentet som bilaga – juridisk granskning "
+    "rekommenderas"
+)
 
 
 _NOT_YET = "Tillstånd krävs (undantaget för kollektivtrafik infördes 2020-08-01)"
+_NOT_YET_EN = "Permit required (the public-transport exemption came 2020-08-01)"
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,13 @@ class RegimeInfo:
         What a general place needs, as a Swedish clause ("tillstånd från IMY krävs").
     wording
         The regime's own Swedish words per ``legal_class``.
+    general_requirement_en
+        `general_requirement` in English.
+    wording_en
+        `wording` in English (statute names stay Swedish).
+    authority
+        The supervisory authority's name in the regime's time (Datainspektionen before
+        2021-01-01, IMY after).
     """
 
     id: str
@@ -59,6 +74,9 @@ class RegimeInfo:
     general_ref: str
     general_requirement: str
     wording: Mapping[str, str]
+    general_requirement_en: str = ""
+    wording_en: Mapping[str, str] | None = None
+    authority: str = "IMY"
 
 
 REGIMES: dict[str, RegimeInfo] = {
@@ -70,12 +88,19 @@ REGIMES: dict[str, RegimeInfo] = {
         exemption=False,
         exemption_ref=None,
         general_ref="KBL 7 § (SFS 2018:1200, ursprunglig lydelse)",
-        general_requirement="tillstånd från IMY krävs",
+        general_requirement="tillstånd från Datainspektionen krävs",
         wording={
             "stop_area": _NOT_YET,
             "stop_area_borderline": _NOT_YET,
             "general": "Tillstånd krävs",
         },
+        general_requirement_en="a permit from Datainspektionen is required",
+        wording_en={
+            "stop_area": _NOT_YET_EN,
+            "stop_area_borderline": _NOT_YET_EN,
+            "general": "Permit required",
+        },
+        authority="Datainspektionen",
     ),
     "kbl-2020": RegimeInfo(
         id="kbl-2020",
@@ -88,8 +113,15 @@ REGIMES: dict[str, RegimeInfo] = {
         general_requirement="tillstånd från IMY krävs",
         wording={
             "stop_area": "Undantag från tillståndsplikt",
-            "stop_area_borderline": _BORDERLINE_WORDS,
+            "stop_area_borderline": _BORDERLINE_2020,
             "general": "Tillstånd krävs",
+        },
+        general_requirement_en="a permit from IMY is required",
+        wording_en={
+            "stop_area": "Exempt from the permit requirement",
+            "stop_area_borderline": "Borderline: permit application with the exemption "
+            "argument as an annex – legal review recommended",
+            "general": "Permit required",
         },
     ),
     "kbl-2025": RegimeInfo(
@@ -100,11 +132,24 @@ REGIMES: dict[str, RegimeInfo] = {
         exemption=True,
         exemption_ref="KBL 11 § 5 b (SFS 2025:220)",
         general_ref="KBL 8–10 §§ (SFS 2025:220)",
-        general_requirement="dokumenterad intresseavvägning och registrering krävs",
+        general_requirement=(
+            "dokumenterad intresseavvägning (8–9 §§) och en post i förteckningen (10 §) krävs"
+        ),
         wording={
             "stop_area": "Undantag från 8–10 §§ (11 § 5 b)",
-            "stop_area_borderline": _BORDERLINE_WORDS,
-            "general": "Dokumenterad intresseavvägning och registrering krävs (8–10 §§)",
+            "stop_area_borderline": _BORDERLINE_2025,
+            "general": "Dokumenterad intresseavvägning (8–9 §§) och förteckning (10 §) krävs",
+        },
+        general_requirement_en=(
+            "a documented balancing of interests (8–9 §§) and an entry in the förteckning "
+            "(10 §) are required"
+        ),
+        wording_en={
+            "stop_area": "Exempt from 8–10 §§ (11 § 5 b)",
+            "stop_area_borderline": "Borderline: 9 § assessment and 10 § förteckning entry "
+            "prepared; exemption (11 § 5 b) under the municipality's reading as an annex – "
+            "legal review recommended",
+            "general": "Documented balancing of interests (8–9 §§) and förteckning (10 §) required",
         },
     ),
 }
@@ -139,7 +184,26 @@ def regime_for(config: LegalConfig) -> str:
     return "kbl-2018"
 
 
-def wording(regime: str, legal_class: str) -> str:
+def authority_on(day: dt.date) -> str:
+    """
+    The supervisory authority's name on `day`.
+
+    Parameters
+    ----------
+    day
+        A date.
+
+    Returns
+    -------
+    name
+        "Datainspektionen" before 2021-01-01, else "Integritetsskyddsmyndigheten (IMY)".
+    """
+    if day < dt.date(2021, 1, 1):
+        return "Datainspektionen"
+    return "Integritetsskyddsmyndigheten (IMY)"
+
+
+def wording(regime: str, legal_class: str, lang: str = "sv") -> str:
     """
     Return a regime's own Swedish words for a legal class.
 
@@ -149,6 +213,8 @@ def wording(regime: str, legal_class: str) -> str:
         A key of :data:`REGIMES`.
     legal_class
         {"stop_area", "stop_area_borderline", "general"}
+    lang
+        "sv" (the regime's own words) or "en".
 
     Returns
     -------
@@ -166,4 +232,7 @@ def wording(regime: str, legal_class: str) -> str:
     if legal_class not in LEGAL_CLASSES:
         msg = f"unknown legal_class {legal_class!r}; known: {list(LEGAL_CLASSES)}"
         raise KeyError(msg)
-    return REGIMES[regime].wording[legal_class]
+    info = REGIMES[regime]
+    if lang == "en" and info.wording_en is not None:
+        return info.wording_en[legal_class]
+    return info.wording[legal_class]

@@ -23,6 +23,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from siteplan import legal
 from siteplan.i18n import t
 from siteplan.render._csv import csv_text
 
@@ -158,6 +159,16 @@ def _evidence_context(pack: SitePack) -> dict[str, Any]:
         ],
         "n_incidents": pack.n_incidents,
         "incident_buffer_m": pack.incident_buffer_m,
+        "near_incidents": [
+            {
+                "date": r.date,
+                "time": r.time,
+                "weekday": names[int(r.weekday)],
+                "category": r.category,
+            }
+            for r in pack.near_incidents.itertuples(index=False)
+        ],
+        "near_zone_m": pack.near_zone_m,
         "categories": [list(c) for c in pack.categories],
         "weekday_names": names,
         "hour_weekday": [
@@ -181,6 +192,7 @@ def _pack_context(pack: SitePack) -> dict[str, Any]:
         "regime": pack.regime,
         "regime_title": pack.regime_title,
         "kind": pack.kind,
+        "kind_label": _kind_label(pack),
         "legal_class": pack.legal_class,
         "borderline": pack.borderline,
         "legal_wording": pack.legal_wording,
@@ -203,7 +215,23 @@ def _pack_context(pack: SitePack) -> dict[str, Any]:
         "assessment_date": pack.assessment_date.isoformat(),
         "next_review_date": pack.next_review_date.isoformat(),
         "register": _records(pack.register) if pack.kind == "assessment" else [],
+        "checklist": list(pack.checklist),
     }
+
+
+def _kind_label(pack: SitePack) -> str:
+    """The paperwork a pack holds, in words (the permit names the authority of its time)."""
+    if pack.kind == "permit":
+        info = legal.REGIMES[pack.regime]
+        day = pack.assessment_date
+        historical = day < info.in_force_from or (
+            info.in_force_to is not None and day > info.in_force_to
+        )
+        authority = info.authority if historical else legal.authority_on(day)
+        return t("paperwork.kind.permit_authority", pack.lang, authority=authority)
+    if pack.kind == "assessment":
+        return t("paperwork.kind.assessment_forteckning", pack.lang)
+    return t(f"paperwork.kind.{pack.kind}", pack.lang)
 
 
 def _md_escape(value: Any) -> Any:

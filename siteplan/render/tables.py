@@ -103,7 +103,8 @@ def gpkg_layers(result: PlanResult) -> dict[str, gpd.GeoDataFrame]:
     """
     The layers of ``plan.gpkg``, in writing order; empty layers are left out.
 
-    Layers: corridors, stops, routes, areas, cameras, footprints, candidates, demand, masking.
+    Layers: corridors, stops, routes, areas, stop_areas, cameras, footprints, candidates,
+    demand, masking.
     Incidents are never among them, and the corridors' ``incident_count`` is missing where
     it is below the privacy threshold k (``privacy.min_count``).
     """
@@ -119,6 +120,7 @@ def gpkg_layers(result: PlanResult) -> dict[str, gpd.GeoDataFrame]:
         "stops": result.inputs.transit.stops,
         "routes": result.inputs.transit.routes,
         "areas": result.inputs.areas,
+        "stop_areas": result.stop_areas,
         "cameras": result.cameras,
         "footprints": result.footprints,
         "candidates": result.sites,
