@@ -40,7 +40,13 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
-from instances import SIZES, coverage_problem_from_cost_matrix, make_instance, make_spopt_instance  # noqa: E402
+from instances import (  # noqa: E402
+    DENSE,
+    SIZES,
+    coverage_problem_from_cost_matrix,
+    make_instance,
+    make_spopt_instance,
+)
 
 from siteplan.placement import CameraPlacement, budget_frontier  # noqa: E402
 
@@ -54,6 +60,12 @@ TARGETS = {  # size -> (max gap, max seconds, what the seconds include)
     "district": (0.005, 30.0, "coverage matrix + optimisation"),
     "priority": (0.01, 60.0, "optimisation"),
     "town": (0.02, 60.0, "optimisation"),
+}
+DENSE_TARGETS = {  # issue 13: size -> (max gap, max seconds of optimisation, max GiB)
+    "dense-2k": (0.001, 10.0, 4.0),
+    "dense-10k": (0.005, 30.0, 4.0),
+    "dense-50k": (0.01, 60.0, 4.0),
+    "dense-200k": (0.02, 60.0, 2.0),
 }
 SPOPT_TIMEOUT_S = 1_800.0
 FRONTIER_BUDGETS = np.linspace(100_000, 2_000_000, 20)
@@ -90,6 +102,79 @@ def one_scale(size: str, budget: float, time_limit_s: float) -> dict:
         "reduction": cp.reduction_,
         "peak_gib": _peak_gib(),
     }
+
+
+def one_dense(size: str, seed: int) -> dict:
+    """One seed of an instance at the sample town's density (issue 13), solved by default."""
+    spec = DENSE[size]
+    t0 = time.perf_counter()
+    problem = make_instance(
+        int(spec["n_demand"]),
+        int(spec["n_options"]),
+        blocked_share=float(spec["blocked_share"]),
+        seed=seed,
+    )
+    t_gen = time.perf_counter() - t0
+    cp = CameraPlacement(budget_sek=spec["budget_sek"], time_limit_s=300.0).solve(problem)
+    cover = problem.coverage
+    return {
+        "kind": "dense",
+        "size": size,
+        "seed": seed,
+        "budget_sek": spec["budget_sek"],
+        "demand": cover.shape[1],
+        "options": cover.shape[0],
+        "nnz": int(cover.nnz),
+        "nnz_per_option": cover.nnz / cover.shape[0],
+        "options_per_demand": cover.nnz / cover.shape[1],
+        "generate_s": t_gen,
+        "solve_s": cp.seconds_,
+        "objective": cp.objective_,
+        "bound": cp.bound_,
+        "gap": cp.gap_,
+        "status": cp.status_,
+        "method": cp.method_,
+        "peak_gib": _peak_gib(),
+    }
+
+
+def _dense(rs: list[dict], lines: list[str], notes: list[str]) -> None:
+    """One row per dense size: the spread over seeds (min / median / max), never the best."""
+    ok = [r for r in rs if "error" not in r]
+    if not ok:
+        return
+    size = ok[0]["size"]
+    max_gap, max_s, max_gib = DENSE_TARGETS[size]
+    gaps = np.array([r["gap"] for r in ok])
+    secs = np.array([r["solve_s"] for r in ok])
+    gib = max(r["peak_gib"] for r in ok)
+    met = bool(gaps.max() <= max_gap and secs.max() <= max_s and gib <= max_gib)
+    spread = "{:.3%} / {:.3%} / {:.3%}".format(*np.percentile(gaps, [0, 50, 100]))
+    t_spread = " / ".join(_fmt_s(x) for x in np.percentile(secs, [0, 50, 100]))
+    lines.append(
+        _row(
+            f"gap <= {max_gap:.1%} in <= {max_s:.0f} s, <= {max_gib:.0f} GiB",
+            f"{size} ({ok[0]['demand']:,} x {ok[0]['options']:,}; seeds "
+            f"{', '.join(str(r['seed']) for r in ok)}; {len(rs) - len(ok)} failed)",
+            f"{ok[0]['budget_sek']:,.0f}",
+            t_spread,
+            f"{gib:.2f} GiB",
+            " / ".join(f"{r['objective']:,.1f}" for r in ok),
+            " / ".join(f"{r['bound']:,.1f}" for r in ok),
+            spread,
+            ", ".join(sorted({r["status"] for r in ok})),
+            _yes(met)
+            if met
+            else f"**no**: worst gap {gaps.max():.3%}, slowest {_fmt_s(secs.max())}",
+        )
+    )
+    notes.append(
+        f"- {size}: nnz per option {np.mean([r['nnz_per_option'] for r in ok]):.1f}, options per "
+        f"demand point {np.mean([r['options_per_demand'] for r in ok]):.1f} (the sample town's "
+        f"own problem: 3.5 and 7.7). Methods: {'; '.join(sorted({r['method'] for r in ok}))}. "
+        f"Reproduce: `PYTHONPATH=. python benchmarks/bench_placement.py --sizes {size} --seeds "
+        f"{len(rs)}`"
+    )
 
 
 def one_spopt_ours() -> dict:
@@ -366,6 +451,9 @@ def report(results: list[dict]) -> str:
             _spopt(r, lines, notes)
         elif r.get("kind") == "frontier":
             _frontier(r, lines, notes)
+    for size in DENSE:
+        dense = [r for r in results if r.get("kind") == "dense" and r.get("size") == size]
+        _dense(dense, lines, notes)
     notes += [
         "Notes:",
         "",
@@ -416,6 +504,8 @@ def main() -> None:
     )
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--budget", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--seeds", type=int, default=4, help="seeds per dense size")
     args = parser.parse_args()
 
     if args.one:  # child process: one measurement, one JSON line
@@ -431,6 +521,8 @@ def main() -> None:
             res = one_spopt_theirs()
         elif args.one == "frontier":
             res = one_frontier(time_limit_s=9.0)
+        elif args.one in DENSE:
+            res = one_dense(args.one, args.seed)
         else:
             raise SystemExit(f"unknown --one {args.one!r}")
         sys.stdout.write(json.dumps(res) + "\n")
@@ -453,6 +545,14 @@ def main() -> None:
             theirs = _child(["--one", "spopt-theirs"], timeout_s=SPOPT_TIMEOUT_S)
             results.append({"kind": "spopt", "ours": ours, "theirs": theirs})
             print(json.dumps(results[-1]), flush=True)
+        elif size in DENSE:
+            for seed in range(args.seeds):
+                r = _child(["--one", size, "--seed", str(seed)], timeout_s=900)
+                r.setdefault("label", f"{size} seed {seed}")
+                r.setdefault("kind", "dense")
+                r.setdefault("size", size)
+                results.append(r)
+                print(json.dumps(r), flush=True)
         elif size == "frontier":
             r = _child(["--one", "frontier"], timeout_s=600)
             r.setdefault("label", "frontier")

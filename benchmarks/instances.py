@@ -28,7 +28,7 @@ from scipy.spatial import cKDTree
 
 from siteplan.problem import PlacementProblem
 
-__all__ = ["SIZES", "SpoptInstance", "make_instance", "make_spopt_instance"]
+__all__ = ["DENSE", "SIZES", "SpoptInstance", "make_instance", "make_spopt_instance"]
 
 CRS = "EPSG:3006"
 ORIGIN = np.array([530_000.0, 6_470_000.0])  # SWEREF 99 TM, near Linköping (coordinates only)
@@ -38,6 +38,37 @@ SIZES: dict[str, dict[str, float]] = {
     "district": {"n_demand": 10_000, "n_options": 4_000, "budget_sek": 1_000_000},
     "priority": {"n_demand": 50_000, "n_options": 20_000, "budget_sek": 2_000_000},
     "town": {"n_demand": 300_000, "n_options": 200_000, "budget_sek": 5_000_000},
+}
+
+#: Instances at the density of the sample town's own problem (issue 13): demand x (sites x 8
+#: headings), about 2 options per demand point as in `siteplan demo` (46,367 options for 20,986
+#: demand points), 30 % of views cut short. ``make_instance(**DENSE[name], seed=s)`` minus the
+#: budget key.
+DENSE: dict[str, dict[str, float]] = {
+    "dense-2k": {
+        "n_demand": 2_000,
+        "n_options": 4_000,
+        "budget_sek": 500_000,
+        "blocked_share": 0.3,
+    },
+    "dense-10k": {
+        "n_demand": 10_000,
+        "n_options": 16_000,
+        "budget_sek": 1_000_000,
+        "blocked_share": 0.3,
+    },
+    "dense-50k": {
+        "n_demand": 50_000,
+        "n_options": 40_000,
+        "budget_sek": 2_000_000,
+        "blocked_share": 0.3,
+    },
+    "dense-200k": {
+        "n_demand": 200_000,
+        "n_options": 160_000,
+        "budget_sek": 5_000_000,
+        "blocked_share": 0.3,
+    },
 }
 
 # (model, hfov_deg, range_m, capex_sek): 4 MP bullets at the "observe" level, and a wide one.

@@ -457,8 +457,11 @@ def _frontier(
         stop_area_only=scenario.placement.stop_area_only,
         seed=scenario.placement.seed,
         threads=scenario.placement.threads,
+        proven_gap=scenario.placement.frontier_proven_gap,
     )
-    return _with_plan(front, plan, scenario.budget.total_sek, problem)
+    return _with_plan(
+        front, plan, scenario.budget.total_sek, problem, scenario.placement.frontier_proven_gap
+    )
 
 
 def _deliverables(
@@ -563,12 +566,15 @@ def _with_plan(
     plan: placement.CameraPlacement,
     budget_sek: float,
     problem: PlacementProblem,
+    proven_gap: float = 0.005,
 ) -> pd.DataFrame:
     """
     Put the plan itself on the frontier at its budget.
 
-    The frontier's sweep has less time per budget than the plan, so at the plan's own budget
-    the plan (longer search, tighter bound) replaces the sweep's point.
+    The frontier's sweep has less work per budget than the plan, so at the plan's own budget
+    the plan (longer search, tighter bound) replaces the sweep's point. A bound at a budget
+    also holds at every smaller budget, so bounds are made non-decreasing; ``proven`` marks
+    the points whose gap is at most `proven_gap`.
     """
     if front.empty or not (front["budget_sek"] == budget_sek).any():
         return front
@@ -578,7 +584,7 @@ def _with_plan(
         total = float(problem.weights.sum())
         front.loc[row, ["objective", "bound", "gap", "cost_sek", "n_cameras", "coverage_share"]] = [
             plan.objective_,
-            plan.bound_,
+            min(plan.bound_, float(front.at[row, "bound"])),
             plan.gap_,
             plan.cost_sek_,
             len(plan.selected_),
@@ -598,10 +604,13 @@ def _with_plan(
                 ].to_numpy()
             elif not np.isnan(objective):
                 best = i
+        bound = front["bound"][::-1].cummin()[::-1]
+        front["bound"] = np.fmax(bound, front["objective"])
         gap = (front["bound"] - front["objective"]) / front["bound"].where(front["bound"] > 0)
         # A zero bound means nothing to cover (gap 0); a budget without a plan has no gap.
         front["gap"] = gap.where(front["objective"].isna() | (front["bound"] > 0), 0.0)
         front["gap"] = front["gap"].clip(lower=0.0)
+        front["proven"] = (front["gap"] <= proven_gap).astype(bool)
         front["marginal_per_sek"] = front["objective"].diff() / front["budget_sek"].diff()
     return front
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -18,6 +20,7 @@ import scipy.sparse as sp
 from siteplan.config import scenario_from_dict
 from siteplan.errors import InfeasibleError, InputError, NotSolvedError, ScenarioError
 from siteplan.placement import (
+    FRONTIER_LIMITS,
     CameraPlacement,
     WorkLimits,
     budget_frontier,
@@ -25,6 +28,10 @@ from siteplan.placement import (
     lagrangian_bound,
     lp_bound,
 )
+from siteplan.placement._budget_dual import _line_forced, _Pool, _search
+from siteplan.placement._heuristics import _greedy_inst
+from siteplan.placement._highs import _Setup
+from siteplan.placement._instance import _reduce
 from siteplan.problem import PlacementProblem
 
 KHULLER = (1 - 1 / math.e) / 2
@@ -508,7 +515,12 @@ def test_from_scenario_reads_budget_and_placement() -> None:
 
 # Work limits small enough to bind on `pole_problem` before any proof of optimality.
 TIGHT = WorkLimits(
-    local_search_moves=2, lagrangian_iterations=5, lp_iterations=30, rins_nodes=1, proof_nodes=0
+    local_search_moves=2,
+    lagrangian_iterations=5,
+    lp_iterations=30,
+    rins_nodes=1,
+    proof_nodes=0,
+    budget_dual_steps=0,
 )
 
 
@@ -576,3 +588,86 @@ def test_first_solve_in_a_process_prints_no_banner() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
     )
     assert done.stdout == ""
+
+
+@pytest.mark.parametrize("seed", [0, 2, 4, pytest.param(1, marks=pytest.mark.slow)])
+def test_budget_dual_lines_bound_every_budget_and_their_plans_are_optimal(seed: int) -> None:
+    problem = random_problem(seed, slots_per_site=1 + seed % 2)
+    red = _reduce(problem, 80_000.0)
+    inst = red.inst
+    pool = _Pool()
+    lower = inst.value(_greedy_inst(replace(inst, budget=40_000.0)))
+    _search(
+        replace(inst, budget=40_000.0),
+        pool,
+        1e-4,
+        lower,
+        steps=10,
+        target_gap=0.0,
+        setup=_Setup(),
+        max_nodes=10_000,
+        deadline=math.inf,
+    )
+    assert pool.lines
+    for budget in (15_000.0, 25_000.0, 40_000.0, 60_000.0):
+        opt, _ = enumerate_optimum(problem, budget)
+        assert red.constant + pool.bound(budget) >= opt - 1e-7
+    for line in pool.lines:
+        assert line.sel is not None
+        # A plan maximising coverage minus its priced cost is optimal at its own cost.
+        opt, _ = enumerate_optimum(problem, line.cost)
+        assert red.constant + line.value == pytest.approx(opt, abs=1e-7)
+        # Fixing by the lines never cuts off an optimal plan.
+        at = replace(inst, budget=line.cost)
+        assert (_line_forced(at, pool)[line.sel] >= line.value - 1e-7).all()
+
+
+@pytest.mark.slow
+def test_frontier_points_carry_proven_bounds_and_a_proven_flag() -> None:
+    problem = pole_problem(5)
+    budgets = [100_000.0 * k for k in range(1, 7)]
+    df = budget_frontier(problem, budgets, proven_gap=0.01)
+    assert df["objective"].is_monotonic_increasing
+    assert df["bound"].is_monotonic_increasing
+    assert (df["bound"] >= df["objective"] - 1e-9).all()
+    assert df["proven"].dtype == bool
+    assert (df["proven"] == (df["gap"] <= 0.01)).all()
+    assert df["method"].str.contains("dual").any()
+    for b, bound in zip(df["budget_sek"], df["bound"], strict=True):
+        exact = CameraPlacement(budget_sek=b, method="milp", mip_gap=0).solve(problem)
+        assert exact.objective_ <= bound + 1e-7
+    # The budget-dual lines only tighten the bounds of the LP alone.
+    lp_only = budget_frontier(
+        problem, budgets, proven_gap=0.01, work_limits=replace(FRONTIER_LIMITS, budget_dual_steps=0)
+    )
+    assert (df["bound"] <= lp_only["bound"] + 1e-9).all()
+    assert (df["bound"] < lp_only["bound"] - 1e-6).any()
+
+
+_BUSY = "import time\nend = time.time() + 600\nwhile time.time() < end:\n    pass\n"
+
+
+@pytest.mark.slow
+def test_same_plan_under_cpu_contention() -> None:
+    # Busy sibling processes take the cores; the plan is decided by work limits, so it must not
+    # change. No assertion on time.
+    problem = pole_problem(9)
+    limits = WorkLimits(proof_nodes=200, rins_nodes=50)
+    idle = CameraPlacement(budget_sek=250_000, mip_gap=0, work_limits=limits, time_limit_s=1e9)
+    idle.solve(problem)
+    budgets = [100_000.0, 200_000.0, 300_000.0]
+    front_idle = budget_frontier(problem, budgets, time_limit_s=1e9)
+    busy = [
+        subprocess.Popen([sys.executable, "-c", _BUSY]) for _ in range(2 * (os.cpu_count() or 1))
+    ]
+    try:
+        loaded = CameraPlacement(
+            budget_sek=250_000, mip_gap=0, work_limits=limits, time_limit_s=1e9
+        ).solve(problem)
+        front_loaded = budget_frontier(problem, budgets, time_limit_s=1e9)
+    finally:
+        for proc in busy:
+            proc.kill()
+            proc.wait()
+    assert _answer(loaded) == _answer(idle)
+    pd.testing.assert_frame_equal(front_loaded, front_idle)

@@ -16,6 +16,11 @@ How it is solved, and why every plan states a proven optimality gap:
 3. **Bound** (``_bounds``, ``_highs``). The Lagrangian relaxation of the coverage constraints
    (Galvão & ReVelle 1996), with multipliers from the LP relaxation's duals (re-evaluated, so
    an early-stopped LP still gives a proven bound) or from subgradient steps.
+   **Budget dual** (``_budget_dual``). The budget row priced at ``mu`` per SEK leaves a small
+   integer problem (options worth less than their priced cost drop out) whose bound,
+   ``mu * B + g(mu)``, holds at every budget ``B``; a 1-D search over ``mu`` reaches the hull of
+   the budget frontier, its plans are optimal for their own cost, and the lines fix options
+   out before the proof. The frontier shares these lines across its budgets.
 4. **Better plan** (``_engine``). A MILP restricted to the options the relaxation uses, the
    greedy plan and the options that look best when forced in (RINS-like).
 5. **Exact** (``_engine``). Reduced-cost fixing, then a MILP by HiGHS over what is left when

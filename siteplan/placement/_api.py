@@ -22,6 +22,7 @@ import pandas as pd
 
 from siteplan.errors import InfeasibleError, InputError, NotSolvedError
 from siteplan.placement._bounds import _eval_lagrangian, _lagrangian
+from siteplan.placement._budget_dual import _Pool
 from siteplan.placement._engine import Method, WorkLimits, _Outcome, _Run, _solve_inst
 from siteplan.placement._heuristics import _greedy_inst, _local_search
 from siteplan.placement._highs import LpSolver, _lp_relax, _LpSweep, _Setup
@@ -516,6 +517,7 @@ _FRONTIER_COLUMNS = [
     "coverage_share",
     "marginal_per_sek",
     "status",
+    "proven",
     "method",
 ]
 _INFEASIBLE_ROW: dict[str, Any] = {
@@ -525,15 +527,21 @@ _INFEASIBLE_ROW: dict[str, Any] = {
     "cost_sek": np.nan,
     "n_cameras": 0,
     "status": "infeasible",
+    "proven": False,
     "method": "",
 }
 
 
 # Default work per frontier budget: greedy, a short local search, the LP bound (warm
-# re-solves of one model) and a small RINS MILP; no proof MILP, so a frontier of a dozen
-# budgets stays cheap.
+# re-solves of one model), the budget-dual search (its lines are shared by all budgets, so
+# later budgets need few new ones) and the hull plans, extended and swapped; no RINS and no
+# proof MILP, so a frontier of twenty budgets stays cheap.
 FRONTIER_LIMITS = WorkLimits(
-    local_search_moves=50, lagrangian_iterations=300, rins_nodes=30, proof_nodes=0
+    local_search_moves=50,
+    lagrangian_iterations=300,
+    rins_nodes=0,
+    proof_nodes=0,
+    budget_dual_steps=4,
 )
 
 
@@ -543,6 +551,7 @@ class _Sweep:
 
     red: _Reduction
     lp: _LpSweep | None
+    pool: _Pool
     prev_sel: np.ndarray | None = None
     lam: np.ndarray | None = None
 
@@ -558,7 +567,9 @@ def _frontier_point(
         return {**row, **_INFEASIBLE_ROW}
     inst = replace(red.inst, budget=budget - red.fixed_cost)
     try:
-        out = _solve_inst(inst, run, start=sweep.prev_sel, lam0=sweep.lam, sweep=sweep.lp)
+        out = _solve_inst(
+            inst, run, start=sweep.prev_sel, lam0=sweep.lam, sweep=sweep.lp, pool=sweep.pool
+        )
     except InfeasibleError:
         return {**row, **_INFEASIBLE_ROW}
     sel = out.sel
@@ -578,7 +589,9 @@ def _frontier_point(
     }
 
 
-def _frontier_frame(rows: list[dict[str, Any]], mip_gap: float, total_w: float) -> pd.DataFrame:
+def _frontier_frame(
+    rows: list[dict[str, Any]], mip_gap: float, proven_gap: float, total_w: float
+) -> pd.DataFrame:
     """The frontier table: monotone bounds, gaps, statuses, shares and marginal values."""
     df = pd.DataFrame(rows)
     # A bound for a larger budget holds for a smaller one: take the running minimum from the top.
@@ -587,6 +600,7 @@ def _frontier_frame(rows: list[dict[str, Any]], mip_gap: float, total_w: float) 
     df["gap"] = (df["bound"] - df["objective"]) / df["bound"]
     df.loc[df["gap"] <= mip_gap, "status"] = "gap_limit"
     df.loc[df["gap"] <= 1e-6, "status"] = "optimal"
+    df["proven"] = (df["gap"] <= proven_gap).fillna(False).astype(bool)
     df["coverage_share"] = df["objective"] / total_w if total_w > 0 else np.nan
     df["marginal_per_sek"] = df["objective"].diff() / df["budget_sek"].diff()
     return df[_FRONTIER_COLUMNS]
@@ -605,6 +619,7 @@ def budget_frontier(
     seed: int = 0,
     threads: int = 1,
     work_limits: WorkLimits | None = None,
+    proven_gap: float = 0.005,
 ) -> pd.DataFrame:
     """
     The coverage-vs-budget frontier and the marginal coverage per extra krona.
@@ -613,7 +628,8 @@ def budget_frontier(
     order; each plan starts from the previous one (still feasible with more money) and the
     bound's multipliers are carried over, so the objective never falls as the budget grows.
     A bound proven for a larger budget also holds for a smaller one, so bounds are made
-    non-decreasing the same way.
+    non-decreasing the same way. The budget-dual lines (:mod:`._budget_dual`) bound every
+    budget at once and are shared by all of them, so every point carries a proven bound.
 
     Parameters
     ----------
@@ -631,7 +647,10 @@ def budget_frontier(
         As in :class:`CameraPlacement`.
     work_limits
         Work limits for each budget; if None, ``FRONTIER_LIMITS`` (greedy, 50 local-search
-        moves, the LP bound and a 30-node RINS MILP; no proof MILP).
+        moves, the LP bound and 4 budget-dual steps; no RINS or proof MILP).
+    proven_gap
+        A point whose gap is at most this share is ``proven``; above it, show the point's
+        bound rather than its gap (a report says "ej bevisad").
 
     Returns
     -------
@@ -639,7 +658,8 @@ def budget_frontier(
         One row per budget (ascending): ``budget_sek``, ``objective``, ``bound``, ``gap``,
         ``cost_sek``, ``n_cameras``, ``coverage_share`` (of the total demand weight),
         ``marginal_per_sek`` (extra covered weight per extra krona since the previous row; NaN
-        on the first), ``status`` and ``method``. Budgets below the cheapest camera get status
+        on the first), ``status``, ``proven`` (bool: ``gap <= proven_gap``) and ``method``.
+        Budgets below the cheapest camera get status
         ``"infeasible"`` and NaN values.
     """
     budgets = sorted(float(b) for b in budgets_sek)
@@ -660,11 +680,13 @@ def budget_frontier(
     limits = work_limits if work_limits is not None else FRONTIER_LIMITS
     setup = _Setup(threads=threads, seed=seed)
     lp = _LpSweep(red.inst, setup, max_iterations=limits.lp_iterations)
-    sweep = _Sweep(red, lp if method != "milp" else None)
+    sweep = _Sweep(red, lp if method != "milp" else None, _Pool())
     # One safety deadline for the whole frontier; the work limits decide each point.
-    run = _Run(method, mip_gap, limits, setup, time_limit_s=time_limit_s, t0=t0)
+    run = _Run(
+        method, mip_gap, limits, setup, time_limit_s=time_limit_s, t0=t0, dual_gap=0.5 * proven_gap
+    )
     rows = [_frontier_point(problem, b, sweep, run) for b in budgets]
-    df = _frontier_frame(rows, mip_gap, float(problem.weights.sum()))
+    df = _frontier_frame(rows, mip_gap, proven_gap, float(problem.weights.sum()))
     log.info(
         "budget frontier: %d budgets from %.0f to %.0f SEK in %.1f s",
         len(df),

@@ -31,6 +31,7 @@ from siteplan.placement._bounds import (
     _forced_bounds,
     _lagrangian,
 )
+from siteplan.placement._budget_dual import _PRICED_NODES, _line_forced, _Pool, _search
 from siteplan.placement._heuristics import _celf, _greedy_inst, _local_search, _State
 from siteplan.placement._highs import _lp_relax, _LpSweep, _milp, _Setup
 from siteplan.placement._instance import _better, _Inst, _positions, _restrict
@@ -67,6 +68,10 @@ class WorkLimits:
         Branch-and-bound nodes of the MILP over the options the relaxation uses.
     proof_nodes
         Branch-and-bound nodes of the MILP that closes the gap (and of ``method="milp"``).
+    budget_dual_steps
+        Priced MILPs (the budget dualised at a price per SEK, each within 500 nodes)
+        of the search for the tightest budget-dual bound; it proves most frontier points and
+        shrinks the proof MILP.
     """
 
     local_search_moves: int = 1000
@@ -74,6 +79,7 @@ class WorkLimits:
     lp_iterations: int = 1_000_000
     rins_nodes: int = 2_000
     proof_nodes: int = 20_000
+    budget_dual_steps: int = 12
 
     def __post_init__(self) -> None:
         for name in self.__dataclass_fields__:
@@ -93,6 +99,7 @@ class _Run:
     setup: _Setup
     time_limit_s: float  # safety net only
     t0: float = field(default_factory=time.perf_counter)
+    dual_gap: float = 0.0  # the budget-dual search may stop at this gap (frontier: proven_gap)
 
     @property
     def deadline(self) -> float:
@@ -271,10 +278,17 @@ def _rins(
 
 
 def _proof(
-    inst: _Inst, run: _Run, b: _Bound, sel: np.ndarray, value: float
+    inst: _Inst, run: _Run, b: _Bound, sel: np.ndarray, value: float, pool: _Pool | None
 ) -> tuple[np.ndarray, float, float, bool]:
-    """Reduced-cost fixing, then a MILP over what is left: (plan, value, bound, ran)."""
+    """
+    Reduced-cost fixing, then a MILP over what is left: (plan, value, bound, ran).
+
+    An option is fixed out when the LP multipliers or a budget-dual line prove that no plan
+    using it beats `value`.
+    """
     keep = _fix_by_reduced_cost(inst, b.lam, b.mu, value)
+    if pool is not None and pool.lines:
+        keep &= _line_forced(inst, pool) >= value - 1e-9 * max(1.0, abs(value))
     keep[sel] = True
     small = _restrict(inst, keep) if not keep.all() else inst
     log.debug(
@@ -292,7 +306,7 @@ def _proof(
         max_nodes=run.limits.proof_nodes,
         mip_gap=run.mip_gap,
         time_limit_s=run.left(),
-        presolve=small is inst,
+        presolve=True,
     )
     ub = b.ub
     # `sel` is feasible there, so "infeasible" would be a numerical glitch: no claim then.
@@ -304,6 +318,36 @@ def _proof(
     return sel, value, ub, True
 
 
+def _dual(
+    inst: _Inst, run: _Run, b: _Bound, pool: _Pool, sel: np.ndarray, value: float
+) -> tuple[np.ndarray, float]:
+    """The budget-dual search: tightens ``b.ub`` in place; returns the better plan."""
+    if not run.timed_out():
+        _search(
+            inst,
+            pool,
+            b.mu,
+            value,
+            steps=run.limits.budget_dual_steps,
+            target_gap=max(run.mip_gap, run.dual_gap),
+            setup=run.setup,
+            max_nodes=_PRICED_NODES,
+            deadline=run.deadline,
+        )
+    b.ub = min(b.ub, pool.bound(inst.budget))
+    hull, _ = pool.best_plan(inst)
+    if hull is None or b.ub - value <= run.mip_gap * b.ub:
+        return sel, value
+    # A plan on the hull, optimal for its own cost: spend the rest of the budget, then swap.
+    st = _State(inst, hull.tolist())
+    _celf(st, np.arange(inst.n), inst.weight, inst.profit)
+    cand = _local_search(
+        inst, st.selected, max_moves=run.limits.local_search_moves, deadline=run.deadline
+    )
+    sel, value = _better(inst, hull, sel, value)
+    return _better(inst, cand, sel, value)
+
+
 def _solve_inst(
     inst: _Inst,
     run: _Run,
@@ -311,8 +355,14 @@ def _solve_inst(
     start: np.ndarray | None = None,
     lam0: np.ndarray | None = None,
     sweep: _LpSweep | None = None,
+    pool: _Pool | None = None,
 ) -> _Outcome:
-    """Greedy, local search, bound and (if it pays) MILPs on a reduced instance."""
+    """
+    Greedy, local search, bound and (if it pays) MILPs on a reduced instance.
+
+    `pool` holds budget-dual lines of this instance (any budget), e.g. from the frontier's
+    earlier budgets; new lines are added to it.
+    """
     sel, greedy_value = _first_plan(inst, run, start)
     feasible = inst.area_ok(sel)
     if not feasible and run.method == "greedy":
@@ -333,13 +383,22 @@ def _solve_inst(
     value = inst.value(sel)
     b = _bound(inst, run, value, lam0, sweep)
     steps = ["greedy", b.tag]
+    if pool is not None and pool.lines:  # lines of earlier budgets hold here too
+        b.ub = min(b.ub, pool.bound(inst.budget))
+        sel, value = _better(inst, pool.best_plan(inst)[0], sel, value)
     gap = run.mip_gap
     if run.method == "auto" and b.ub - value > gap * b.ub:
-        if b.hint is not None and run.limits.rins_nodes > 0 and not run.timed_out():
+        pool = pool if pool is not None else _Pool()
+        if run.limits.budget_dual_steps > 0 and b.mu > 0:
+            sel, value = _dual(inst, run, b, pool, sel, value)
+            steps += ["dual"] if pool.lines else []
+        ready = b.hint is not None and run.limits.rins_nodes > 0 and not run.timed_out()
+        if b.ub - value > max(gap, run.dual_gap) * b.ub and ready:
             sel, value, ran = _rins(inst, run, b, sel, value)
             steps += ["rins"] if ran else []
-        if b.ub - value > gap * b.ub and run.limits.proof_nodes > 0 and not run.timed_out():
-            sel, value, b.ub, ran = _proof(inst, run, b, sel, value)
+        proof = run.limits.proof_nodes > 0 and not run.timed_out()
+        if b.ub - value > max(gap, run.dual_gap) * b.ub and proof:
+            sel, value, b.ub, ran = _proof(inst, run, b, sel, value, pool)
             steps += ["milp"] if ran else []
     ub = max(b.ub, value)
     status = _status(value, ub, gap, run.timed_out())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import highspy
@@ -259,6 +259,50 @@ def _milp(
         bound = math.inf
     log.debug(
         "MILP (%d options): %s after %d nodes, %.2f s",
+        inst.n,
+        status,
+        int(info.mip_node_count),
+        time.perf_counter() - t0,
+    )
+    return _MilpOut(status, sel, bound, time.perf_counter() - t0)
+
+
+def _priced_milp(
+    inst: _Inst, mu: float, setup: _Setup, *, max_nodes: int, time_limit_s: float
+) -> _MilpOut:
+    """
+    ``max cover(x) - mu * cost(x)`` over the slot and site rules, without the budget row.
+
+    The budget dualised with multiplier `mu` (SEK^-1): the dual bound plus ``mu * B`` bounds
+    the plan at every budget ``B``; the plan found is optimal for a budget equal to its cost.
+    Stops at a relative gap of 1e-5 or after `max_nodes` nodes (``"work_limit"``).
+    """
+    t0 = time.perf_counter()
+    if inst.n == 0:
+        return _MilpOut("optimal", np.zeros(0, dtype=int), 0.0, 0.0)
+    arrays = _model_arrays(inst, with_area_rules=False)
+    obj = arrays.obj.copy()
+    obj[: inst.n] -= mu * inst.cost
+    obj[inst.n : inst.n + arrays.ny] -= mu * inst.site_cost[arrays.ysites]
+    row_hi = arrays.row_hi.copy()
+    row_hi[arrays.budget_row] = np.inf
+    arrays = replace(arrays, obj=obj, row_hi=row_hi)
+    h = _new_highs(setup, time_limit_s=time_limit_s)
+    h.setOptionValue("mip_rel_gap", 1e-5)
+    h.setOptionValue("mip_max_nodes", int(max(max_nodes, 1)))
+    _pass_model(h, arrays, integer=True)
+    _run(h)
+    info = h.getInfo()
+    status = _STATUS.get(h.getModelStatus(), "stopped")
+    sel = None
+    if info.primal_solution_status == 2:
+        sel = np.flatnonzero(np.asarray(h.getSolution().col_value[: inst.n]) > 0.5)
+    bound = float(info.mip_dual_bound)
+    if status not in ("optimal", "work_limit", "time_limit") or not np.isfinite(bound):
+        bound = math.inf
+    log.debug(
+        "priced MILP (mu %.4g, %d options): %s after %d nodes, %.2f s",
+        mu,
         inst.n,
         status,
         int(info.mip_node_count),
