@@ -63,6 +63,9 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("deliverables", "Preparing masking, paperwork and bill"),
 )
 
+#: Rows of the report's hotspot table.
+TOP_HOTSPOTS = 10
+
 Progress = Callable[[str, str], None]
 """Called as ``progress(step_key, "start" | "done")``."""
 
@@ -115,6 +118,8 @@ class PlanResult:
         zero outside the privacy cells that hold at least k incidents, so it can be shared.
     hotspots
         Hotspot significance (Getis-Ord Gi*, FDR-controlled) and trend per corridor.
+    hotspot_table
+        The report's table of the most significant hotspots (:data:`TOP_HOTSPOTS` rows).
     evaluation
         The hold-out evaluation (PAI/PEI table, cut date, bandwidth) from
         :func:`siteplan.scoring.evaluate`.
@@ -161,6 +166,7 @@ class PlanResult:
     heat_transform: Any
     evaluation: scoring.Evaluation
     hotspots: scoring.Hotspots
+    hotspot_table: pd.DataFrame
     sites: gpd.GeoDataFrame
     problem: PlacementProblem
     plan: placement.CameraPlacement
@@ -329,6 +335,7 @@ def run(
         heat_transform=transform,
         evaluation=evaluation,
         hotspots=hotspots,
+        hotspot_table=scoring.hotspot_summary(hotspots, corr, top=TOP_HOTSPOTS),
         stop_areas=areas,
         sites=sites,
         problem=problem,

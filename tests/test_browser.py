@@ -86,6 +86,9 @@ def test_map_works_offline_in_chromium(browser, map_file):
         # Camera markers and footprints are drawn as interactive SVG paths.
         assert page.locator("path.siteplan-camera.leaflet-interactive").count() == 2
         assert page.locator("path.siteplan-footprint.leaflet-interactive").count() == 2
+        # The five hotspot segments and the two stop-area polygons.
+        assert page.locator("path.siteplan-hotspot.leaflet-interactive").count() == 5
+        assert page.locator("path.siteplan-stop-area.leaflet-interactive").count() == 2
         assert page.locator("path.leaflet-interactive").count() >= 2 + 2 + 12 + 2 + 1
         assert page.locator("img.leaflet-image-layer").count() == 1  # the heat overlay
         assert page.locator(".siteplan-legend").inner_text().startswith("Teckenförklaring")

@@ -16,7 +16,7 @@ from shapely.geometry import LineString, Point, Polygon, box
 
 from siteplan._assets import external_references
 from siteplan.errors import CRSError, InputError
-from siteplan.privacy import aggregate_incidents
+from siteplan.privacy import aggregate_incidents, escape
 from siteplan.render import map as maps
 
 CRS = "EPSG:3006"
@@ -45,6 +45,12 @@ def sample_layers(*, evil: bool = False) -> dict:
             * 4,
             "covered_share": [0.5] * 12,
             "length_m": [50.0] * 12,
+            # Five hotspots (one on the first street), six segments that are none.
+            "trend": ["none"] * 5
+            + ["sporadic", "none", "new", "intensifying", "persistent", "diminishing", "none"],
+            "gi_z": np.linspace(-1.0, 4.5, 12),
+            "gi_q": [1.0] * 5 + [0.04, 1.0, 0.001, 0.002, 0.003, 0.004, 1.0],
+            "trend_p": [0.9] * 5 + [0.7, 0.9, 0.5, 0.0123, 0.4, 0.021, 0.9],
         },
         geometry=lines,
         crs=CRS,
@@ -114,7 +120,14 @@ def sample_layers(*, evil: bool = False) -> dict:
     frontier = pd.DataFrame(
         {"budget_sek": [100_000.0, 200_000.0, 300_000.0], "coverage_share": [0.2, 0.35, 0.41]}
     )
+    stop_areas = gpd.GeoDataFrame(
+        {"name": [EVIL if evil else "Trädgårdstorget", "Resecentrum"]},
+        geometry=[Point(X0 + 100, Y0 + 210).buffer(25), Point(X0 + 260, Y0 + 190).buffer(25)],
+        crs=CRS,
+        index=pd.Index(["sa1", "sa2"], name="stop_area_id"),
+    )
     return {
+        "stop_areas": stop_areas,
         "corridors": corridors,
         "stops": stops,
         "routes": routes,
@@ -137,6 +150,7 @@ def build(layers: dict, **kw) -> object:
         "stops": layers["stops"],
         "routes": layers["routes"],
         "areas": layers["areas"],
+        "stop_areas": layers["stop_areas"],
         "incident_cells": cells,
         "heat": layers["heat"],
         "heat_transform": layers["heat_transform"],
@@ -170,10 +184,12 @@ def layers() -> dict:
 def test_every_layer_is_a_named_feature_group(layers, lang):
     m = build(layers, lang=lang)
     names = maps.layer_names(lang, grid_m=100.0)
-    assert set(groups_by_name(m)) == set(names.values())
+    # Layer names are HTML in the layer control: escaped ("Hotspots &amp; trends").
+    assert set(groups_by_name(m)) == {escape(n) for n in names.values()}
     html = m.get_root().render()
-    for name in names.values():
-        assert json.dumps(name, ensure_ascii=True).strip('"') in html or name in html
+    for name in map(escape, names.values()):
+        as_js = json.dumps(name, ensure_ascii=True).strip('"')
+        assert as_js in html or as_js.replace("&", "\\u0026") in html or name in html
 
 
 def test_layer_names_differ_by_language():
@@ -304,14 +320,14 @@ def test_user_text_is_escaped():
     # Tooltips and popups are set as innerHTML by Leaflet: their HTML must carry entities.
     g = groups_by_name(m)
     texts = []
-    for key in ("cameras", "stops", "areas", "corridors"):
-        (fc,) = geojson_children(g[maps.layer_names("en")[key]])
+    for key in ("cameras", "stops", "areas", "corridors", "stop_areas", "hotspots"):
+        (fc,) = geojson_children(g[escape(maps.layer_names("en")[key])])
         texts += [
             f["properties"].get("tip", "") + f["properties"].get("popup", "")
             for f in fc["features"]
         ]
     evil_texts = [x for x in texts if "alert(1)" in x]
-    assert len(evil_texts) >= 4
+    assert len(evil_texts) >= 6
     assert all(
         "&lt;script&gt;alert(1)&lt;/script&gt;" in x and "<script" not in x for x in evil_texts
     )
@@ -466,6 +482,115 @@ def test_the_sample_plan_map(plan_result):
     if len(cells.cells):
         (fc,) = geojson_children(g[names["incident_cells"]])
         assert len(fc["features"]) == len(cells.cells)
+    # Corridors coloured by priority percentile, the tooltip with risk, exposure, priority.
+    (lines,) = geojson_children(g[escape(names["corridors"])])
+    colours = {f["properties"]["style"]["color"].lower() for f in lines["features"]}
+    assert {"#ffffb2", "#800026"} <= {c[:7] for c in colours}
+    first = plan_result.corridors.index.get_loc(plan_result.corridors["rank"].idxmin())
+    tip = lines["features"][first]["properties"]["tip"]
+    assert tip.count("<br>") >= 3
+    assert "(percentile 100)" in tip or "(percentil 100)" in tip
+    # The hotspot layer draws exactly the corridors with a trend.
+    n_hot = int((plan_result.corridors["trend"].astype(str) != "none").sum())
+    if n_hot:
+        (hot,) = geojson_children(g[escape(names["hotspots"])])
+        assert len(hot["features"]) == n_hot
+    else:
+        assert escape(names["hotspots"]) not in g
     # The same plan gives the same page, byte for byte.
     html = maps.map_html(m)
     assert maps.map_html(maps.plan_map(plan_result, self_contained=False)) == html
+
+
+def scored_corridors(layers: dict) -> gpd.GeoDataFrame:
+    """The sample corridors with the scoring columns: the score saturates, the ranks do not."""
+    n = len(layers["corridors"])
+    risk = np.linspace(0.01, 0.12, n)
+    return layers["corridors"].assign(
+        score=[1.0] * n,  # a saturated 0-1 score must not decide the colour
+        priority=np.linspace(0.2, 7.5, n),
+        priority_pct=np.linspace(0.0, 1.0, n),
+        risk_per_m_year=risk,
+        risk_low_per_m_year=risk / 2,
+        risk_high_per_m_year=risk * 2,
+        exposure_dph=np.linspace(0.0, 55.0, n),
+    )
+
+
+def test_corridor_colour_follows_priority_percentile(layers):
+    m = build(layers, corridors=scored_corridors(layers), lang="en")
+    (lines,) = geojson_children(groups_by_name(m)["Corridor segments (score)"])
+    colours = [f["properties"]["style"]["color"].lower() for f in lines["features"]]
+    assert colours[0].startswith("#ffffb2")
+    assert colours[-1].startswith("#800026")
+    assert len(set(colours)) == len(colours)  # every rank its own colour: no saturation
+    tip = lines["features"][-1]["properties"]["tip"]
+    assert "Risk: 0.12 incidents per m and year (90 %: 0.06–0.24)" in tip
+    assert "Exposure: 55 departures per hour" in tip
+    assert "Priority: 7.5 × network mean (percentile 100)" in tip
+    html = m.get_root().render()
+    assert "Corridor priority (percentile)" in html
+    assert "Priority, percentile in the network (0" in html  # the colour bar's caption
+
+
+def test_corridor_colour_falls_back_to_score(layers):
+    html = build(layers, lang="en").get_root().render()
+    assert "Corridor score: yellow = low" in html
+    assert "Corridor priority (percentile)" not in html
+
+
+@pytest.mark.parametrize(
+    ("lang", "name", "words"),
+    [
+        ("sv", "Hotspots och trender", ["ny", "växande", "bestående", "avtagande", "sporadisk"]),
+        ("en", "Hotspots & trends", ["new", "intensifying", "persistent", "diminishing"]),
+    ],
+)
+def test_hotspot_layer_shows_the_trend_categories(layers, lang, name, words):
+    m = build(layers, lang=lang)
+    g = groups_by_name(m)
+    (fc,) = geojson_children(g[escape(name)])
+    corridors = layers["corridors"]
+    hot = corridors[corridors["trend"] != "none"]
+    assert len(fc["features"]) == len(hot) == 5
+    colours = [f["properties"]["style"]["color"] for f in fc["features"]]
+    assert colours == [maps.TREND_STYLES[c]["color"] for c in hot["trend"]]
+    assert len(set(colours)) == 5
+    tips = [f["properties"]["tip"] for f in fc["features"]]
+    intensifying = tips[list(hot["trend"]).index("intensifying")]
+    assert "Gi* z = 3, q = 0.002 (FDR)" in intensifying
+    assert "p = 0.0123" in intensifying
+    html = m.get_root().render()
+    for word in words:
+        assert f"Hotspot: {word}" in html  # a legend row per drawn category
+
+
+def test_no_hotspot_layer_without_hotspots(layers):
+    calm = layers["corridors"].assign(trend="none")
+    m = build(layers, corridors=calm, lang="en")
+    assert "Hotspots &amp; trends" not in groups_by_name(m)
+    assert "Hotspot: " not in m.get_root().render()
+    m2 = build(layers, corridors=layers["corridors"].drop(columns="trend"), lang="en")
+    assert "Hotspots &amp; trends" not in groups_by_name(m2)
+    assert "Hotspots &amp; trends" in groups_by_name(build(layers, lang="en"))
+
+
+def test_stop_area_layer(layers):
+    m = build(layers, lang="en")
+    (fc,) = geojson_children(groups_by_name(m)["Stop areas"])
+    assert [f["geometry"]["type"] for f in fc["features"]] == ["Polygon", "Polygon"]
+    assert "Trädgårdstorget" in fc["features"][0]["properties"]["tip"]
+    assert "Stop area (polygon)" in m.get_root().render()
+    assert "Stop areas" not in groups_by_name(build(layers, stop_areas=None, lang="en"))
+
+
+def test_frontier_panel_marks_unproven_points(layers):
+    frontier = layers["frontier"].assign(
+        objective=[20.0, 35.0, 41.0],
+        bound=[20.0, 45.0, 45.0],
+        gap=[0.0, 10 / 45, 4 / 45],
+        proven=[True, False, False],
+    )
+    html = build(layers, frontier=frontier, lang="en").get_root().render()
+    assert "hollow points: gap not proven" in html
+    assert "gap not proven" not in build(layers, lang="en").get_root().render()

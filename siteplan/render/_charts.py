@@ -6,12 +6,25 @@ import base64
 import io
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from siteplan.errors import InputError
 
-__all__ = ["MAP_PANEL", "REPORT", "ChartStyle", "frontier_png", "png_uri"]
+__all__ = [
+    "MAP_PANEL",
+    "NOT_PROVEN_GAP",
+    "REPORT",
+    "ChartStyle",
+    "FrontierProof",
+    "frontier_png",
+    "frontier_proof",
+    "png_uri",
+]
+
+#: Without a ``proven`` column, a frontier point whose gap exceeds this share is not proven.
+NOT_PROVEN_GAP = 0.05
 
 
 class ChartStyle(NamedTuple):
@@ -29,6 +42,50 @@ class ChartStyle(NamedTuple):
 MAP_PANEL = ChartStyle((3.4, 2.2), 100.0, marker_size=3, label_size=8, tick_size=7, headroom=1.05)
 #: The chart in report.html.
 REPORT = ChartStyle((6.5, 3.6), 110.0)
+
+
+class FrontierProof(NamedTuple):
+    """Per frontier row: whether its gap is proven small, and its bound as a coverage share."""
+
+    proven: np.ndarray
+    bound_share: np.ndarray
+
+
+def frontier_proof(frontier: pd.DataFrame) -> FrontierProof:
+    """
+    Which frontier points have a proven small gap, and their bound as a coverage share.
+
+    Parameters
+    ----------
+    frontier
+        Budget frontier; ``proven`` (bool) is read when present, else a point is proven when
+        its ``gap`` is at most :data:`NOT_PROVEN_GAP` (a point without a gap counts as
+        proven: it has nothing to prove). ``bound`` (covered weight) is restated on the
+        scale of ``coverage_share`` (``bound / objective × coverage_share``).
+
+    Returns
+    -------
+    FrontierProof
+        Boolean and float arrays, one entry per row (NaN bound share where unknown).
+    """
+    n = len(frontier)
+    gap = pd.to_numeric(frontier.get("gap", pd.Series(np.nan, index=frontier.index)))
+    if "proven" in frontier.columns:
+        proven = frontier["proven"].fillna(False).astype(bool).to_numpy() | gap.isna().to_numpy()
+    else:
+        proven = ~(gap > NOT_PROVEN_GAP).to_numpy()
+    share = np.full(n, np.nan)
+    if {"bound", "objective", "coverage_share"} <= set(frontier.columns):
+        obj = pd.to_numeric(frontier["objective"]).to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(
+                obj > 0,
+                pd.to_numeric(frontier["bound"]).to_numpy(dtype=float)
+                / obj
+                * pd.to_numeric(frontier["coverage_share"]).to_numpy(dtype=float),
+                np.nan,
+            )
+    return FrontierProof(np.asarray(proven, dtype=bool), share)
 
 
 def png_uri(fig: Figure, *, dpi: float) -> str:
@@ -98,13 +155,23 @@ def frontier_png(
     ax = fig.add_subplot()
     x = f["budget_sek"].to_numpy() / 1000
     y = 100 * f["coverage_share"].to_numpy()
+    proof = frontier_proof(f)
     ax.plot(x, y, marker="o", ms=style.marker_size, color="#1f5fa8")
+    open_ = ~proof.proven
+    if open_.any():
+        # Not proven: a hollow point and a line up to the bound (the most coverable).
+        ax.plot(x[open_], y[open_], "o", ms=style.marker_size, mfc="white", color="#1f5fa8")
+        top = 100 * proof.bound_share[open_]
+        ax.vlines(x[open_], y[open_], np.where(np.isnan(top), y[open_], top), color="#7f7f7f")
     if budget_sek is not None:
         ax.axvline(budget_sek / 1000, color="#c0392b", ls="--", lw=1)
     ax.set_xlabel(xlabel, fontsize=style.label_size)
     ax.set_ylabel(ylabel, fontsize=style.label_size)
     if style.tick_size is not None:
         ax.tick_params(labelsize=style.tick_size)
-    ax.set_ylim(0, max(5.0, style.headroom * 100 * float(f["coverage_share"].max())))
+    highest = np.nanmax(np.append(f["coverage_share"].to_numpy(dtype=float), 0.0))
+    if open_.any() and np.isfinite(proof.bound_share[open_]).any():
+        highest = max(highest, float(np.nanmax(proof.bound_share[open_])))
+    ax.set_ylim(0, max(5.0, style.headroom * 100 * highest))
     ax.grid(alpha=0.3)
     return png_uri(fig, dpi=style.dpi)

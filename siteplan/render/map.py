@@ -47,12 +47,13 @@ from siteplan.errors import CRSError, InputError
 from siteplan.i18n import t
 from siteplan.legal import LEGAL_CLASSES
 from siteplan.privacy import IncidentCells, escape
-from siteplan.render._charts import MAP_PANEL, frontier_png
+from siteplan.render._charts import MAP_PANEL, frontier_png, frontier_proof
+from siteplan.scoring import TREND_CATEGORIES
 
 if TYPE_CHECKING:
     from siteplan.pipeline import PlanResult
 
-__all__ = ["LEGAL_STYLES", "layer_names", "make_map", "map_html", "plan_map"]
+__all__ = ["LEGAL_STYLES", "TREND_STYLES", "layer_names", "make_map", "map_html", "plan_map"]
 
 log = logging.getLogger(__name__)
 
@@ -97,10 +98,27 @@ _AREA: dict[str, Any] = {
     "fillOpacity": 0.04,
     "dashArray": "2 4",
 }
+#: Line style of each trend category in the "Hotspots & trends" layer.
+TREND_STYLES: dict[str, dict[str, Any]] = {
+    "new": {"color": "#c51b7d", "weight": 6, "opacity": 0.85},
+    "intensifying": {"color": "#d7301f", "weight": 6, "opacity": 0.85},
+    "persistent": {"color": "#fc8d59", "weight": 6, "opacity": 0.85},
+    "diminishing": {"color": "#4575b4", "weight": 6, "opacity": 0.85},
+    "sporadic": {"color": "#878787", "weight": 6, "opacity": 0.85, "dashArray": "4 6"},
+}
+_STOP_AREA: dict[str, Any] = {
+    "color": "#5e3c99",
+    "weight": 1.5,
+    "fill": True,
+    "fillColor": "#9e9ac8",
+    "fillOpacity": 0.25,
+}
 _LAYER_KEYS = (
     "areas",
+    "stop_areas",
     "legal",
     "corridors",
+    "hotspots",
     "heat",
     "incident_cells",
     "routes",
@@ -320,26 +338,63 @@ def _areas_layer(areas: gpd.GeoDataFrame | None) -> Element | None:
     return _geojson(_features(_wgs84(areas), props), class_name="siteplan-area")
 
 
-def _score_colormap(score: pd.Series | None, lang: str) -> LinearColormap | None:
-    if score is None or not score.notna().any():
+def _colour_values(corridors: gpd.GeoDataFrame) -> tuple[pd.Series | None, bool]:
+    """The corridor colour values and whether they are priority percentiles (0–100).
+
+    ``priority_pct`` (a rank percentile, so nothing saturates) when present, else ``score``.
+    """
+    if "priority_pct" in corridors:
+        return 100 * pd.to_numeric(corridors["priority_pct"], errors="coerce"), True
+    if "score" in corridors:
+        return pd.to_numeric(corridors["score"], errors="coerce"), False
+    return None, False
+
+
+def _score_colormap(
+    values: pd.Series | None, lang: str, *, percentile: bool
+) -> LinearColormap | None:
+    if values is None or not values.notna().any():
         return None
-    lo, hi = float(score.min()), float(score.max())
+    if percentile:
+        lo, hi = 0.0, 100.0
+        caption = t("map.legend.priority_pct_caption", lang)
+    else:
+        lo, hi = float(values.min()), float(values.max())
+        caption = t("map.legend.score_caption", lang)
     return LinearColormap(
-        _SCORE_COLOURS,
-        vmin=lo,
-        vmax=hi if hi > lo else lo + 1.0,
-        caption=t("map.legend.score_caption", lang),
+        _SCORE_COLOURS, vmin=lo, vmax=hi if hi > lo else lo + 1.0, caption=caption
     )
 
 
-def _corridor_tip(
-    cid: Any, name: Any, score: float | None, covered: Any, legal: str, lang: str
-) -> str:
-    label = escape(name) or escape(t("map.tooltip.unnamed", lang))
-    tip = [f"<b>{label}</b> <small>{escape(cid)}</small>"]
-    if score is not None:
-        tip.append(f"{escape(t('map.tooltip.score', lang))}: {score:.3g}")
-    c = _num(covered)
+def _g(value: Any) -> str:
+    """A number to three significant digits, "–" when missing."""
+    v = _num(value)
+    return "–" if v is None else f"{v:.3g}"
+
+
+def _score_lines(row: Mapping[str, Any], lang: str) -> list[str]:
+    """Tooltip lines of risk (with its interval), exposure and priority, as present."""
+    lines = []
+    if _num(row.get("risk_per_m_year")) is not None:
+        lo, hi = row.get("risk_low_per_m_year"), row.get("risk_high_per_m_year")
+        text = t("map.tooltip.risk", lang, v=_g(row["risk_per_m_year"]), lo=_g(lo), hi=_g(hi))
+        lines.append(escape(text))
+    if _num(row.get("exposure_dph")) is not None:
+        lines.append(escape(t("map.tooltip.exposure", lang, v=_g(row["exposure_dph"]))))
+    prio = _num(row.get("priority"))
+    pct = _num(row.get("priority_pct"))
+    if prio is not None:
+        pct_text = "–" if pct is None else f"{100 * pct:.0f}"
+        lines.append(escape(t("map.tooltip.priority", lang, v=_g(prio), pct=pct_text)))
+    elif _num(row.get("score")) is not None:
+        lines.append(f"{escape(t('map.tooltip.score', lang))}: {_g(row['score'])}")
+    return lines
+
+
+def _corridor_tip(cid: Any, row: Mapping[str, Any], legal: str, lang: str) -> str:
+    label = escape(row.get("name")) or escape(t("map.tooltip.unnamed", lang))
+    tip = [f"<b>{label}</b> <small>{escape(cid)}</small>", *_score_lines(row, lang)]
+    c = _num(row.get("covered_share"))
     if c is not None:
         tip.append(f"{escape(t('map.tooltip.covered', lang))}: {100 * c:.0f}\u00a0%")
     if legal:
@@ -347,33 +402,51 @@ def _corridor_tip(
     return "<br>".join(tip)
 
 
+_TIP_COLUMNS = (
+    "name",
+    "covered_share",
+    "score",
+    "priority",
+    "priority_pct",
+    "risk_per_m_year",
+    "risk_low_per_m_year",
+    "risk_high_per_m_year",
+    "exposure_dph",
+)
+
+
+def _tip_rows(corridors: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    """The tooltip columns of each corridor (those present) as dicts."""
+    cols = [c for c in _TIP_COLUMNS if c in corridors.columns]
+    return pd.DataFrame(corridors[cols]).to_dict(orient="records")
+
+
 def _corridor_layers(
     corridors: gpd.GeoDataFrame, *, lang: str, wording: Mapping[str, str]
 ) -> tuple[Element | None, Element, LinearColormap | None]:
-    """The legal-class halo (or None), the score-coloured lines, and the score colour map."""
-    score = pd.to_numeric(corridors["score"], errors="coerce") if "score" in corridors else None
-    cmap = _score_colormap(score, lang)
-    scores = score.tolist() if score is not None else [None] * len(corridors)
+    """The legal-class halo (or None), the priority-coloured lines, and their colour map."""
+    values, percentile = _colour_values(corridors)
+    cmap = _score_colormap(values, lang, percentile=percentile)
+    colour_values = values.tolist() if values is not None else [None] * len(corridors)
     rows = zip(
         corridors.index,
         _col(corridors, "legal_class"),
         _col(corridors, "legal_wording"),
-        _col(corridors, "name"),
-        _col(corridors, "covered_share"),
-        scores,
+        _tip_rows(corridors),
+        colour_values,
         strict=True,
     )
     line_props, legal_props = [], []
-    for cid, cls, wtext, name, cov, sc in rows:
-        s = _num(sc)
-        colour = cmap(s) if (cmap is not None and s is not None) else "#9e9e9e"
+    for cid, cls, wtext, row, value in rows:
+        v = _num(value)
+        colour = cmap(v) if (cmap is not None and v is not None) else "#9e9e9e"
         legal = ""
         if cls is not None:
             w = wtext if isinstance(wtext, str) else wording.get(str(cls), "")
             legal = _legal_text(cls, w, lang)
         line_props.append(
             {
-                "tip": _corridor_tip(cid, name, s, cov, legal, lang),
+                "tip": _corridor_tip(cid, row, legal, lang),
                 "style": {"color": colour, "weight": 3, "opacity": 0.9},
             }
         )
@@ -386,6 +459,51 @@ def _corridor_layers(
         )
     lines = _geojson(_features(geoms, line_props), class_name="siteplan-corridor")
     return legal_layer, lines, cmap
+
+
+def _hotspot_tip(cid: Any, row: Mapping[str, Any], lang: str) -> str:
+    label = escape(row.get("name")) or escape(t("map.tooltip.unnamed", lang))
+    trend = t(f"trend.{row['trend']}", lang)
+    return "<br>".join(
+        [
+            f"<b>{label}</b> <small>{escape(cid)}</small>",
+            f"<b>{escape(t('map.tooltip.trend', lang, trend=trend))}</b>",
+            escape(t("map.tooltip.gi", lang, z=_g(row.get("gi_z")), q=_g(row.get("gi_q")))),
+            escape(t("map.tooltip.trend_p", lang, p=_g(row.get("trend_p")))),
+        ]
+    )
+
+
+def _hotspots_layer(corridors: gpd.GeoDataFrame, lang: str) -> Element | None:
+    """Corridors whose trend is not ``none``, coloured by trend category (None if none)."""
+    if "trend" not in corridors.columns:
+        return None
+    trend = corridors["trend"].astype(str)
+    hot = corridors[trend.isin(list(TREND_STYLES))]
+    if hot.empty:
+        return None
+    cols = [c for c in ("name", "trend", "gi_z", "gi_q", "trend_p") if c in hot.columns]
+    records = pd.DataFrame(hot[cols]).assign(trend=trend[hot.index]).to_dict(orient="records")
+    props = [
+        {"tip": _hotspot_tip(cid, row, lang), "style": TREND_STYLES[row["trend"]]}
+        for cid, row in zip(hot.index, records, strict=True)
+    ]
+    return _geojson(_features(_wgs84(hot), props), class_name="siteplan-hotspot")
+
+
+def _stop_areas_layer(stop_areas: gpd.GeoDataFrame | None, lang: str) -> Element | None:
+    """Stop-area polygons, tooltip their name (or id) when known."""
+    if stop_areas is None or not len(stop_areas):
+        return None
+    names = next(
+        (_col(stop_areas, c) for c in ("name", "stop_name") if c in stop_areas.columns),
+        [str(i) for i in stop_areas.index],
+    )
+    label = escape(t("legal_class.stop_area", lang))
+    props = [
+        {"tip": f"{label}: <b>{escape(n)}</b>" if n else label, "style": _STOP_AREA} for n in names
+    ]
+    return _geojson(_features(_wgs84(stop_areas), props), class_name="siteplan-stop-area")
 
 
 def _mask_and_crop(
@@ -617,8 +735,10 @@ def _draw_layers(
     legal, lines, cmap = _corridor_layers(corridors, lang=lang, wording=wording)
     drawn: dict[str, Element | None] = {
         "areas": _areas_layer(layers.get("areas")),
+        "stop_areas": _stop_areas_layer(layers.get("stop_areas"), lang),
         "legal": legal,
         "corridors": lines,
+        "hotspots": _hotspots_layer(corridors, lang),
         "heat": _heat_layer(heat, heat_transform, crs, incident_cells),
         "incident_cells": _cells_layer(incident_cells, lang),
         "routes": _routes_layer(layers.get("routes"), lang),
@@ -736,12 +856,28 @@ def _ramp(colours: Sequence[str], width_px: int) -> str:
 
 
 def _legend_rows(
-    present: Mapping[str, Any], *, lang: str, wording: Mapping[str, str], k: int | None
+    present: Mapping[str, Any],
+    *,
+    lang: str,
+    wording: Mapping[str, str],
+    k: int | None,
+    percentile: bool = False,
+    trends: Sequence[str] = (),
 ) -> list[tuple[str, str]]:
-    """(symbol, escaped text) of every legend row, for the layers drawn."""
+    """(symbol, escaped text) of every legend row, for the layers drawn.
+
+    `percentile`: the corridors are coloured by priority percentile; `trends`: the trend
+    categories drawn in the hotspot layer.
+    """
     rows: list[tuple[str, str]] = []
     if "corridors" in present:
-        rows.append((_ramp(_SCORE_COLOURS, 12), escape(t("map.legend.score", lang))))
+        key = "map.legend.priority_pct" if percentile else "map.legend.score"
+        rows.append((_ramp(_SCORE_COLOURS, 12), escape(t(key, lang))))
+    for trend in trends:
+        text = t("map.legend.trend", lang, trend=t(f"trend.{trend}", lang))
+        rows.append((_swatch(TREND_STYLES[trend]), escape(text)))
+    if "stop_areas" in present:
+        rows.append((_swatch(_STOP_AREA, kind="box"), escape(t("map.legend.stop_area", lang))))
     if "legal" in present:
         for cls in LEGAL_CLASSES:
             text = escape(t(f"legal_class.{cls}", lang))
@@ -773,8 +909,16 @@ def _legend_html(
     fictional: bool,
     wording: Mapping[str, str],
     k: int | None,
+    corridors: gpd.GeoDataFrame,
 ) -> str:
-    rows = _legend_rows(present, lang=lang, wording=wording, k=k)
+    trends: list[str] = []
+    if "hotspots" in present:
+        drawn_trends = set(corridors["trend"].astype(str))
+        trends = [c for c in TREND_CATEGORIES if c in drawn_trends and c in TREND_STYLES]
+    percentile = "priority_pct" in corridors.columns
+    rows = _legend_rows(
+        present, lang=lang, wording=wording, k=k, percentile=percentile, trends=trends
+    )
     body = "".join(
         f'<tr><td style="padding:2px 6px 2px 0;white-space:nowrap">{sym}</td><td>{text}</td></tr>'
         for sym, text in rows
@@ -817,9 +961,12 @@ def _frontier_html(frontier: pd.DataFrame | None, *, lang: str, budget_sek: floa
     if not png:
         return ""
     title = escape(t("map.frontier.title", lang))
+    note = ""
+    if frontier is not None and not frontier_proof(frontier).proven.all():
+        note = f"<br><small>{escape(t('map.frontier.not_proven', lang))}</small>"
     return (
         f'<div class="siteplan-frontier" style="{_PANEL_CSS}bottom:28px;right:10px">'
-        f'<b>{title}</b><br><img src="{png}" alt="{title}" style="width:250px"></div>'
+        f'<b>{title}</b><br><img src="{png}" alt="{title}" style="width:250px">{note}</div>'
     )
 
 
@@ -866,7 +1013,9 @@ def _draw(
     names = layer_names(lang, grid_m=grid_m)
     _add_layers_and_controls(m, drawn, cmap, names=names, corridors=corridors)
     k = None if incident_cells is None else int(incident_cells.min_count)
-    legend = _legend_html(drawn, lang=lang, fictional=page.fictional, wording=page.wording, k=k)
+    legend = _legend_html(
+        drawn, lang=lang, fictional=page.fictional, wording=page.wording, k=k, corridors=corridors
+    )
     m.add_child(_Panel(_title_html(page.title, lang=lang, fictional=page.fictional)))
     m.add_child(_Panel(legend))
     frontier_panel = _frontier_html(page.frontier, lang=lang, budget_sek=page.budget_sek)
@@ -885,6 +1034,7 @@ def make_map(
     stops: gpd.GeoDataFrame | None = None,
     routes: gpd.GeoDataFrame | None = None,
     areas: gpd.GeoDataFrame | None = None,
+    stop_areas: gpd.GeoDataFrame | None = None,
     incident_cells: IncidentCells | None = None,
     heat: np.ndarray | None = None,
     heat_transform: Any = None,
@@ -904,8 +1054,11 @@ def make_map(
     Parameters
     ----------
     corridors
-        Segments (lines) in the working CRS, index ``corridor_id``; optional columns ``score``
-        (colour), ``legal_class``/``legal_wording`` (legal layer), ``name``, ``covered_share``.
+        Segments (lines) in the working CRS, index ``corridor_id``; optional columns
+        ``priority_pct`` (colour, a rank percentile; else ``score``), ``risk_per_m_year`` with
+        ``risk_low_per_m_year``/``risk_high_per_m_year``, ``exposure_dph``, ``priority``
+        (tooltip), ``trend`` with ``gi_z``, ``gi_q``, ``trend_p`` (the hotspot layer: trend not
+        ``none``), ``legal_class``/``legal_wording`` (legal layer), ``name``, ``covered_share``.
     cameras
         Chosen cameras (points), index ``camera_id``, with ``model``; optional ``mount``,
         ``total_cost_sek`` (or ``cost_sek``/``capex_sek``), ``covered_demand``, ``legal_class``,
@@ -914,6 +1067,8 @@ def make_map(
         Camera view polygons (index ``camera_id``); stops (``stop_name``,
         ``departures_per_hour``); routes (``route_short_name``); priority areas (index or
         ``name`` column: the area name).
+    stop_areas
+        Stop-area polygons (optional ``name``/``stop_name``), drawn as their own layer.
     incident_cells
         Cells of :func:`siteplan.privacy.aggregate_incidents`; its ``grid_m`` names the layer,
         its ``min_count`` (k) is stated in the legend.
@@ -947,7 +1102,14 @@ def make_map(
         ``min_count``; if a layer lacks a needed column.
     """
     t("map.title", lang)  # validates `lang`
-    layers = dict(cameras=cameras, footprints=footprints, stops=stops, routes=routes, areas=areas)
+    layers = dict(
+        cameras=cameras,
+        footprints=footprints,
+        stops=stops,
+        routes=routes,
+        areas=areas,
+        stop_areas=stop_areas,
+    )
     inc = dict(incident_cells=incident_cells, heat=heat, heat_transform=heat_transform)
     work_crs = _check_inputs(corridors, layers, crs=crs, **inc)
     wording = dict(legal_wording or {})
@@ -963,7 +1125,8 @@ def plan_map(result: PlanResult, *, self_contained: bool | None = None) -> foliu
     Parameters
     ----------
     result
-        A :class:`~siteplan.pipeline.PlanResult`; the map reads its layers,
+        A :class:`~siteplan.pipeline.PlanResult`; the map reads its layers (the corridors
+        with their scores and hotspot columns, ``stop_areas`` when the result has them),
         ``incident_cells``, ``legal_wording`` and the scenario's output settings.
     self_contained
         Inline every asset (default: the scenario's ``output.self_contained``).
@@ -981,6 +1144,7 @@ def plan_map(result: PlanResult, *, self_contained: bool | None = None) -> foliu
         stops=result.inputs.transit.stops,
         routes=result.inputs.transit.routes,
         areas=result.inputs.areas,
+        stop_areas=getattr(result, "stop_areas", None),
         incident_cells=result.incident_cells,
         heat=result.heat,
         heat_transform=result.heat_transform,

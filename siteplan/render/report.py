@@ -6,14 +6,16 @@ The page carries its chart inline (a PNG data URI) and escapes every user-suppli
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import math
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from siteplan import scoring
 from siteplan.i18n import t
-from siteplan.render._charts import REPORT, frontier_png
+from siteplan.render._charts import REPORT, frontier_png, frontier_proof
 
 if TYPE_CHECKING:
     from siteplan.pipeline import PlanResult
@@ -71,7 +73,19 @@ def _corridor_tables(
 ) -> tuple[list[str], pd.DataFrame, pd.DataFrame | None]:
     """Score component columns, the top corridors, and the top corridors per area (or None)."""
     comp_cols = [c for c in corridors.columns if c.startswith("comp_")]
-    cols = ["corridor_id", "name", "area", "legal_class", "score", *comp_cols, "covered_share"]
+    scores = [
+        c
+        for c in (
+            "risk_per_m_year",
+            "risk_low_per_m_year",
+            "risk_high_per_m_year",
+            "exposure_dph",
+            "priority",
+        )
+        if c in corridors.columns
+    ]
+    cols = ["corridor_id", "name", "area", "legal_class", "score", *scores, *comp_cols]
+    cols.append("covered_share")
     covered = corridors["covered_share"]
 
     def ranked(by: str | None, top: int) -> pd.DataFrame:
@@ -84,6 +98,62 @@ def _corridor_tables(
     return comp_cols, top, by_area
 
 
+class _EvaluationView(NamedTuple):
+    """What the report states of the evaluation: rows, cut date, horizon, model choice."""
+
+    rows: list[dict[str, Any]]
+    cut_date: str
+    horizon_days: int | None
+    model: str | None
+    fallback_reason: str | None
+
+
+def _method_label(method: Any, lang: str) -> str:
+    """The translated name of an evaluation method (its id when it has no label)."""
+    try:
+        return t(f"report.method.{method}", lang)
+    except KeyError:
+        return str(method)
+
+
+def _evaluation_view(ev: scoring.Evaluation, lang: str) -> _EvaluationView:
+    """The evaluation table as records and the chosen model and fallback reason, if any.
+
+    Every column of :data:`~siteplan.scoring.EVALUATION_COLUMNS` is there (missing as None),
+    plus ``label``, the method's translated name.
+    """
+    sel = ev.selection
+    horizon = ev.horizon_days
+    cols = list(dict.fromkeys([*scoring.EVALUATION_COLUMNS, *ev.table.columns]))
+    table = ev.table.reindex(columns=cols)
+    table = table.assign(label=[_method_label(m, lang) for m in table["method"]])
+    return _EvaluationView(
+        rows=_records(table),
+        cut_date="" if ev.cut_date is None else ev.cut_date.isoformat(),
+        horizon_days=None if not np.isfinite(horizon) else round(horizon),
+        model=None if sel is None else sel.model.label,
+        fallback_reason=None if sel is None else sel.fallback_reason,
+    )
+
+
+def _hotspot_rows(result: PlanResult) -> list[dict[str, Any]]:
+    """The rows of the result's hotspot table, trend as text."""
+    table = result.hotspot_table
+    return _records(table.assign(trend=table["trend"].astype(str)))
+
+
+def _frontier_rows(frontier: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """Frontier rows, each with ``proven`` and ``bound_share`` (see ``frontier_proof``)."""
+    if frontier is None or frontier.empty:
+        return []
+    proof = frontier_proof(frontier)
+    rows = _records(frontier.assign(proven=proof.proven, bound_share=proof.bound_share))
+    for row in rows:
+        share = row.get("bound_share")
+        row["bound_share"] = None if share is None or math.isnan(share) else share
+    return rows
+
+
 def render_report(result: PlanResult) -> str:
     """
     Render ``report.html``: self-contained (charts inline), text escaped.
@@ -91,8 +161,11 @@ def render_report(result: PlanResult) -> str:
     Parameters
     ----------
     result
-        The plan. The report reads its scenario, summary, corridors, cameras, frontier,
-        ``evaluation`` (a :class:`~siteplan.scoring.Evaluation`), ``legal_wording`` and
+        The plan. The report reads its scenario, summary, corridors (risk with its interval,
+        exposure, priority, ``comp_*``), cameras, frontier (points not ``proven`` are shown
+        with their bound), ``evaluation`` (a :class:`~siteplan.scoring.Evaluation`: the
+        fold means and spreads, the chosen model or the fallback reason), ``hotspots`` (and
+        ``hotspot_table`` when the result has one), ``legal_wording`` and
         ``bill`` (the bill of quantities, a sheet of the report unless empty) and ``created``
         (the date the report states; the report reads no clock).
 
@@ -104,7 +177,8 @@ def render_report(result: PlanResult) -> str:
     sc = result.scenario
     lang = sc.output.language
     comp_cols, top, top_by_area = _corridor_tables(result.corridors)
-    ev = result.evaluation
+    ev = _evaluation_view(result.evaluation, lang)
+    hotspots = getattr(result, "hotspots", None)
     bill = result.bill
     cameras = pd.DataFrame(result.cameras.drop(columns=result.cameras.geometry.name))
     return (
@@ -117,13 +191,19 @@ def render_report(result: PlanResult) -> str:
             fictional=sc.study_area.fictional,
             generated=result.created.isoformat(),
             frontier_png=frontier_chart(result.frontier, budget_sek=sc.budget.total_sek, lang=lang),
-            frontier=_records(result.frontier),
+            frontier=_frontier_rows(result.frontier),
             top=_records(top),
             top_by_area=None if top_by_area is None else _records(top_by_area),
             comp_cols=comp_cols,
             cameras=_records(cameras.reset_index()),
-            evaluation=_records(ev.table),
-            cut_date="" if ev.cut_date is None else ev.cut_date.isoformat(),
+            evaluation=ev.rows,
+            cut_date=ev.cut_date,
+            horizon_days=ev.horizon_days,
+            chosen_model=ev.model,
+            fallback_reason=ev.fallback_reason,
+            hotspots=_hotspot_rows(result),
+            hotspot_alpha=None if hotspots is None else hotspots.alpha,
+            hotspot_permutations=None if hotspots is None else hotspots.permutations,
             wording=dict(result.legal_wording),
             legal=sc.legal,
             privacy=sc.privacy,
