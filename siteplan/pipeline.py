@@ -513,7 +513,9 @@ def _deliverables(
     return {
         "masking": masking,
         "incident_cells": cells,
-        "legal_wording": {cls: legal.wording(regime, cls) for cls in legal.LEGAL_CLASSES},
+        "legal_wording": {
+            cls: legal.wording(regime, cls, scenario.output.language) for cls in legal.LEGAL_CLASSES
+        },
         "site_packs": packs,
         "register": register,
         "bill": bill,
