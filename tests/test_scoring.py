@@ -156,13 +156,15 @@ def test_incident_weights_hand_values():
     assert flat.to_numpy() == pytest.approx([10.0, 2.0, 2.0, 1.0])
 
 
-def test_incident_weights_without_time_warn_and_weigh_zero():
+def test_incident_weights_without_time_warn_and_use_the_mean_hour_weight():
     inc = incidents_from([("a", "2024-01-01 12:00", "Rån", None, (0, 0))])
     inc = pd.concat([inc, inc.rename(index={"a": "b"})])
     inc.loc["b", "occurred_at"] = pd.NaT
-    with pytest.warns(InputWarning, match="1 of 2 row"):
-        w = scoring.incident_weights(inc, config=ScoringConfig())
-    assert w["b"] == 0.0
+    config = ScoringConfig()
+    with pytest.warns(InputWarning, match="1 of 2 row.*mean hour weight"):
+        w = scoring.incident_weights(inc, config=config)
+    # Time unknown (`time = "none"`): the mean hour weight, no recency decay.
+    assert w["b"] == pytest.approx(5.0 * np.mean(config.hour_weights))
     assert w["a"] == pytest.approx(5.0)  # Rån, hour weight 1 at noon, age 0
 
 
