@@ -19,6 +19,11 @@ from typing import Annotated, Any
 
 import click
 import typer
+
+try:  # typer >= 0.20 runs on its own copy of click, with its own context stack
+    from typer._click.globals import get_current_context as _current_context
+except ImportError:  # pragma: no cover - older typer runs on click itself
+    _current_context = click.get_current_context  # type: ignore[assignment]
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -78,7 +83,7 @@ class _Options:
 
 
 def _options() -> _Options:
-    ctx = click.get_current_context(silent=True)
+    ctx = _current_context(silent=True)
     obj = ctx.find_root().obj if ctx is not None else None
     return obj if isinstance(obj, _Options) else _Options()
 

@@ -69,3 +69,12 @@ def test_a_name_that_names_a_folder_is_refused(scenario_dir: Path, name: str):
     res = runner.invoke(app, ["validate", str(path)])
     assert res.exit_code == 2, res.output
     assert "study_area.name" in res.output
+
+
+def test_global_options_reach_the_commands(tmp_path: Path):
+    # -v shows the traceback of an input error; without it there is none.
+    quiet = runner.invoke(app, ["explain", "cam-001", "--out", str(tmp_path)])
+    loud = runner.invoke(app, ["-v", "explain", "cam-001", "--out", str(tmp_path)])
+    assert quiet.exit_code == loud.exit_code == 2
+    assert "Traceback" not in quiet.output
+    assert "Traceback" in loud.output
