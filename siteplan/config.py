@@ -1,9 +1,10 @@
 """The scenario: every choice a plan depends on, validated once (pydantic, frozen).
 
 A scenario is a TOML file with the groups ``study_area``, ``inputs``, ``legal``, ``corridors``,
-``scoring``, ``cameras``, ``costs``, ``coverage``, ``budget``, ``placement``, ``privacy`` and
-``output``. Unknown keys are errors with a "did you mean" suggestion. Paths are relative to the
-scenario file. :func:`load_scenario` reports every problem at once, each with its key path.
+``scoring``, ``cameras``, ``costs``, ``coverage``, ``budget``, ``placement``, ``privacy``,
+``output``, ``measures`` and ``portfolio``. Unknown keys are errors with a "did you mean"
+suggestion. Paths are relative to the scenario file. :func:`load_scenario` reports every
+problem at once, each with its key path.
 """
 
 from __future__ import annotations
@@ -43,12 +44,15 @@ __all__ = [
     "CorridorsConfig",
     "CostsConfig",
     "CoverageConfig",
+    "EffectPrior",
     "FollowupConfig",
     "IncidentColumns",
     "InputsConfig",
     "LegalConfig",
+    "MeasureConfig",
     "OutputConfig",
     "PlacementConfig",
+    "PortfolioConfig",
     "PrivacyConfig",
     "Scenario",
     "ScoringConfig",
@@ -71,6 +75,10 @@ DORI_PPM: dict[str, float] = {
 Regime = Literal["kbl-2018", "kbl-2020", "kbl-2025"]
 Purpose = Literal["crime", "order", "accident", "trygghet"]
 Mount = Literal["lamp_post", "facade", "new_pole"]
+MeasureKind = Literal["camera", "lighting", "help_point", "vegetation", "custom"]
+MeasureUnit = Literal["m", "lamp", "site", "camera"]
+MeasureHours = Literal["all", "darkness"]
+Evidence = Literal["strong", "moderate", "weak"]
 
 
 class _Section(BaseModel):
@@ -189,6 +197,13 @@ class InputsConfig(_Section):
     """Cameras already installed (cameras.csv schema): kept and counted in the plan."""
     exclusion: Path | None = None
     """Polygons where no camera may be placed."""
+    perceived: Path | None = None
+    """Places reported as unsafe (safety walks, surveys, citizen reports): points, lines or
+    polygons with a weight and a date; a perceived-safety demand of its own. None: no layer."""
+    perceived_weight_column: str = "weight"
+    """Column of the perceived-safety file with each place's weight."""
+    perceived_date_column: str | None = "date"
+    """Column of the perceived-safety file with the date of the report; None: no dates."""
 
 
 def _default_purposes() -> list[Purpose]:
@@ -599,6 +614,142 @@ class FollowupConfig(_Section):
     scenario file: units touching them are never controls. None: no such layer."""
 
 
+class EffectPrior(_Section):
+    """The effect prior of a measure: a relative reduction, its 95 % interval and its source.
+
+    Given in a scenario, it replaces the kind's built-in prior as a whole.
+    """
+
+    reduction: float = Field(ge=-1.0, le=1.0)
+    """Expected relative reduction of the incidents the measure acts on (0.13: 13 % fewer;
+    negative: an increase)."""
+    low: float | None = Field(default=None, ge=-1.0, le=1.0)
+    """Lower end of the 95 % interval of the reduction; None: the reduction (no uncertainty)."""
+    high: float | None = Field(default=None, ge=-1.0, le=1.0)
+    """Upper end of the 95 % interval of the reduction; None: the reduction (no uncertainty)."""
+    source: str = Field(default="set in the scenario", min_length=1)
+    """Citation of the study the prior comes from, shown in the report."""
+    evidence: Evidence = "weak"
+    """Strength of the evidence behind the prior (weak: "svagt underlag")."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> EffectPrior:
+        low = self.reduction if self.low is None else self.low
+        high = self.reduction if self.high is None else self.high
+        if not low <= self.reduction <= high:
+            msg = (
+                f"the interval must hold the reduction: low ≤ reduction ≤ high; found low = "
+                f"{low}, reduction = {self.reduction}, high = {high}"
+            )
+            raise ValueError(msg)
+        return self
+
+
+#: Units each measure kind may be priced in.
+_KIND_UNITS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "camera": ("camera",),
+        "lighting": ("lamp", "m"),
+        "help_point": ("site",),
+        "vegetation": ("m",),
+        "custom": ("m", "site"),
+    }
+)
+
+
+class MeasureConfig(_Section):
+    """A safety measure the portfolio may choose; unset keys come from the kind's default.
+
+    The built-in defaults (costs, reach, hours and the cited effect prior of each kind) are
+    listed in docs/measures.md.
+    """
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_-]+$")
+    """Unique name of the measure (letters, digits, _ and -), used in option ids."""
+    kind: MeasureKind
+    """camera (cameras come from [[cameras]]; only the effect prior is used), lighting,
+    help_point, vegetation or custom."""
+    title: str | None = None
+    """Title in maps and reports; None: the kind's default title."""
+    unit: MeasureUnit | None = None
+    """What capex_sek and opex_sek_per_year are per: m (metre of corridor), lamp, site or
+    camera; lighting takes lamp (new lamps in dark gaps) or m (the whole corridor relit),
+    help_point site, vegetation m, custom m or site. None: the kind's default."""
+    capex_sek: NonNegativeFloat | None = None
+    """Investment per unit; None: the kind's default (not allowed for kind camera; needed
+    when unit is set)."""
+    opex_sek_per_year: NonNegativeFloat | None = None
+    """Running cost per unit and year; None: the kind's default (not allowed for kind camera;
+    needed when unit is set)."""
+    reach_m: PositiveFloat | None = None
+    """Site measures: radius around the site within which it acts; None: the kind's default."""
+    categories: list[str] | None = Field(default=None, min_length=1)
+    """Incident categories the measure acts on; None: the kind's default (all categories)."""
+    hours: MeasureHours | None = None
+    """When the measure acts: all hours, or darkness (sunset to sunrise at the study area's
+    latitude and date); None: the kind's default (darkness for lighting)."""
+    effect: EffectPrior | None = None
+    """The effect prior; None: the kind's built-in prior with its citation."""
+    perceived_effect: float | None = Field(default=None, ge=0.0, le=1.0)
+    """Share (0–1) of the perceived-safety demand along its reach that the measure addresses;
+    None: the kind's default."""
+    lamp_spacing_m: PositiveFloat | None = None
+    """Lighting only: new lamps are placed this far apart, and a corridor stretch farther than
+    half of it from every street lamp is dark; None: the default (30 m)."""
+    max_units: int | None = Field(default=None, ge=0)
+    """Most units of the measure in a plan; None: the kind's default (no limit)."""
+
+    @model_validator(mode="after")
+    def _fits_kind(self) -> MeasureConfig:
+        if self.kind == "camera":
+            priced = [
+                key
+                for key in ("unit", "capex_sek", "opex_sek_per_year", "reach_m", "max_units")
+                if getattr(self, key) is not None
+            ]
+            if priced:
+                msg = (
+                    f"kind 'camera' takes no {', '.join(priced)}: cameras, their costs and "
+                    "reach come from [[cameras]] and [costs]; set only its effect here"
+                )
+                raise ValueError(msg)
+        if self.unit is not None and self.unit not in _KIND_UNITS[self.kind]:
+            msg = (
+                f"unit {self.unit!r} does not fit kind {self.kind!r}; use one of "
+                f"{list(_KIND_UNITS[self.kind])}"
+            )
+            raise ValueError(msg)
+        if self.unit is not None and (self.capex_sek is None or self.opex_sek_per_year is None):
+            msg = (
+                f"unit = {self.unit!r} needs its own capex_sek and opex_sek_per_year: the "
+                "built-in prices are per the kind's default unit"
+            )
+            raise ValueError(msg)
+        if self.lamp_spacing_m is not None and self.kind != "lighting":
+            msg = f"lamp_spacing_m is for kind 'lighting' only, not {self.kind!r}"
+            raise ValueError(msg)
+        if self.kind == "custom" and (self.capex_sek is None or self.effect is None):
+            msg = "a custom measure needs its own capex_sek and effect (no built-in values)"
+            raise ValueError(msg)
+        return self
+
+
+class PortfolioConfig(_Section):
+    """How the measures of [[measures]] are chosen together under the budget."""
+
+    perceived_weight: NonNegativeFloat = 0.0
+    """Incident-equivalents per unit of perceived-safety demand addressed (needs
+    inputs.perceived when > 0); 0: perceived safety does not steer the plan."""
+    draws: PositiveInt = 200
+    """Monte Carlo draws over the effect priors for the interval of the plan's effect
+    (seeded: the same scenario gives the same interval)."""
+    stability_draws: int = Field(default=10, ge=0)
+    """Re-optimisations on drawn effects that measure how often each chosen measure stays in
+    the plan; 0: skip."""
+    frontier_budgets_sek: list[PositiveFloat] | None = None
+    """Budgets of the "what the budget buys" frontier; None: placement.frontier_budgets_sek."""
+
+
 class SweepRange(_Section):
     """A range a swept value is drawn from (random draws only)."""
 
@@ -674,6 +825,10 @@ class Scenario(_Section):
     privacy: PrivacyConfig = PrivacyConfig()
     output: OutputConfig = OutputConfig()
     followup: FollowupConfig = FollowupConfig()
+    measures: list[MeasureConfig] = Field(default_factory=list)
+    """Safety measures chosen together with the cameras (lighting, help points, ...); empty:
+    cameras only, as without a portfolio."""
+    portfolio: PortfolioConfig = PortfolioConfig()
     sweep: SweepConfig | None = None
     """Variants for `siteplan batch` (ignored by `siteplan plan`); None: no sweep."""
     base_dir: Path = Path()
@@ -685,6 +840,25 @@ class Scenario(_Section):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             msg = f"camera model names must be unique; repeated: {dupes}"
+            raise ValueError(msg)
+        return self
+
+    @model_validator(mode="after")
+    def _consistent_measures(self) -> Scenario:
+        names = [m.name for m in self.measures]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            msg = f"measure names must be unique; repeated: {dupes}"
+            raise ValueError(msg)
+        cameras = [m.name for m in self.measures if m.kind == "camera"]
+        if len(cameras) > 1:
+            msg = f"at most one measure of kind 'camera'; found {cameras}"
+            raise ValueError(msg)
+        if self.portfolio.perceived_weight > 0 and self.inputs.perceived is None:
+            msg = (
+                "portfolio.perceived_weight > 0 needs a perceived-safety layer: set "
+                "inputs.perceived, or set the weight to 0"
+            )
             raise ValueError(msg)
         return self
 

@@ -6,6 +6,7 @@ Notebooks may call the steps one by one; the CLI and scripts call :func:`run`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import time
@@ -21,7 +22,17 @@ import numpy as np
 import pandas as pd
 
 from siteplan import corridors as corridors_mod
-from siteplan import coverage, followup, legal, paperwork, placement, privacy, procurement, scoring
+from siteplan import (
+    coverage,
+    followup,
+    legal,
+    measures,
+    paperwork,
+    placement,
+    privacy,
+    procurement,
+    scoring,
+)
 from siteplan.config import Scenario
 from siteplan.crs import parse_crs
 from siteplan.errors import InputWarning
@@ -31,9 +42,11 @@ from siteplan.io import gtfs as gtfs_io
 from siteplan.io import incidents as incidents_io
 from siteplan.io import operations as operations_io
 from siteplan.io import osm as osm_io
+from siteplan.io import perceived as perceived_io
 from siteplan.io import plan as plan_io
 from siteplan.io import spending as spending_io
 from siteplan.io._checks import require_near_network
+from siteplan.measures import plans as measure_plans
 from siteplan.problem import PlacementProblem
 
 __all__ = [
@@ -59,6 +72,7 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("coverage", "Building camera options and coverage"),
     ("placement", "Optimising camera placement"),
     ("frontier", "Sweeping the budget frontier"),
+    ("portfolio", "Choosing cameras and other measures together"),
     ("summary", "Summarising"),
     ("deliverables", "Preparing masking, paperwork and bill"),
 )
@@ -80,6 +94,7 @@ class PlanInputs:
     areas: gpd.GeoDataFrame | None
     installed: gpd.GeoDataFrame | None = None
     exclusion: gpd.GeoDataFrame | None = None
+    perceived: gpd.GeoDataFrame | None = None
 
     def counts(self) -> dict[str, int]:
         """Counts of every layer, for the CLI's summary."""
@@ -152,6 +167,9 @@ class PlanResult:
         The register rows (10 §) of the cameras.
     bill
         The bill of quantities with totals (phased when the run was given a phase strategy).
+    portfolio
+        Cameras and the scenario's other ``[[measures]]`` chosen together by expected
+        incidents prevented (:mod:`siteplan.measures`); None without measures.
     seconds
         Wall-clock seconds per step (diagnostics only; no output depends on them).
     created
@@ -181,6 +199,7 @@ class PlanResult:
     site_packs: tuple[paperwork.SitePack, ...]
     register: pd.DataFrame
     bill: pd.DataFrame
+    portfolio: measure_plans.PortfolioResult | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     created: dt.date = field(default_factory=dt.date.today)
 
@@ -231,6 +250,14 @@ def load_inputs(scenario: Scenario) -> PlanInputs:
     exclusion = None
     if inp.exclusion is not None:
         exclusion = areas_io.load_polygons(scenario.path(inp.exclusion), crs=crs)
+    perceived = None
+    if inp.perceived is not None:
+        perceived = perceived_io.load_perceived(
+            scenario.path(inp.perceived),
+            crs=crs,
+            weight_column=inp.perceived_weight_column,
+            date_column=inp.perceived_date_column,
+        )
     network_key = f"inputs.osm ({inp.osm.name})"
     require_near_network(
         osm.edges,
@@ -255,6 +282,7 @@ def load_inputs(scenario: Scenario) -> PlanInputs:
         areas=areas,
         installed=installed,
         exclusion=exclusion,
+        perceived=perceived,
     )
 
 
@@ -317,11 +345,16 @@ def run(
         plan = placement.CameraPlacement.from_scenario(scenario).solve(problem)
     with _step("frontier", seconds, progress):
         front = _frontier(scenario, problem, plan) if frontier else pd.DataFrame()
+    with _step("portfolio", seconds, progress):
+        if inputs.perceived is not None:
+            corr = corr.assign(perceived_per_m=measures.perceived_demand(corr, inputs.perceived))
+        folio = _portfolio(scenario, inputs, corr, problem, frontier=frontier)
     with _step("summary", seconds, progress):
         cameras, footprints = _cameras(problem, plan, scenario)
         cameras, footprints = _cameras_by_view(cameras, footprints, areas, corr, problem, scenario)
         corr = corr.assign(covered_share=_covered_share(problem, plan, corr.index))
         summary = summarise(scenario, corr, problem, plan, evaluation, front, cameras, footprints)
+        summary["portfolio"] = measure_plans.portfolio_summary(folio)
     with _step("deliverables", seconds, progress):
         parts = _deliverables(scenario, inputs, corr, sites, cameras, footprints, phase=phase)
     _log_plan(scenario, summary)
@@ -344,6 +377,7 @@ def run(
         footprints=footprints,
         frontier=front,
         summary=summary,
+        portfolio=folio,
         seconds=seconds,
         **parts,
     )
@@ -468,6 +502,117 @@ def _frontier(
     )
     return _with_plan(
         front, plan, scenario.budget.total_sek, problem, scenario.placement.frontier_proven_gap
+    )
+
+
+def _placement_at(scenario: Scenario, budget_sek: float) -> placement.CameraPlacement:
+    """The scenario's placement settings at another budget (no area minimums)."""
+    pl = scenario.placement
+    return placement.CameraPlacement(
+        budget_sek=budget_sek,
+        method=pl.method,
+        time_limit_s=pl.time_limit_s,
+        mip_gap=pl.mip_gap,
+        seed=pl.seed,
+        threads=pl.threads,
+        work_limits=placement.WorkLimits(
+            local_search_moves=pl.local_search_moves,
+            lagrangian_iterations=pl.lagrangian_iterations,
+            lp_iterations=pl.lp_iterations,
+            rins_nodes=pl.rins_nodes,
+            proof_nodes=pl.proof_nodes,
+        ),
+    )
+
+
+def _portfolio_instance(
+    scenario: Scenario,
+    inputs: PlanInputs,
+    corr: gpd.GeoDataFrame,
+    problem: PlacementProblem,
+    chosen: tuple[measures.Measure, ...],
+) -> measures.Portfolio:
+    """The joint instance of cameras and the scenario's other measures."""
+    points = coverage.demand_points(
+        corr.assign(score=1.0), step_m=scenario.coverage.sample_step_m
+    ).rename(columns={"weight": "length_m"})
+    inc = inputs.incidents
+    place = measures.centre_latlon(corr)
+    dark = measures.is_dark(
+        inc["occurred_at"], lat=place.lat, lon=place.lon, timezone=scenario.study_area.timezone
+    )
+    weights = scoring.incident_weights(inc, config=scenario.scoring).to_numpy(dtype=float)
+    strata = measures.incident_strata(
+        corr, inc, chosen, dark=dark, weights=weights, snapped=scoring.snap_incidents(corr, inc)
+    )
+    options = [
+        (
+            m,
+            *measures.measure_options(
+                m,
+                corr,
+                points,
+                lamps=inputs.osm.lamps,
+                stops=inputs.transit.stops,
+                horizon_years=scenario.budget.horizon_years,
+            ),
+        )
+        for m in chosen
+        if m.kind != "camera"
+    ]
+    perceived = corr.get("perceived_per_m")
+    return measures.build_portfolio(
+        problem,
+        points,
+        corr,
+        chosen,
+        options,
+        strata,
+        perceived_per_m=perceived,
+        perceived_weight=scenario.portfolio.perceived_weight,
+    )
+
+
+def _portfolio(
+    scenario: Scenario,
+    inputs: PlanInputs,
+    corr: gpd.GeoDataFrame,
+    problem: PlacementProblem,
+    *,
+    frontier: bool,
+) -> measure_plans.PortfolioResult | None:
+    """Cameras and other measures chosen together, or None when the scenario lists none."""
+    chosen = measures.resolve(scenario.measures)
+    if not chosen:
+        return None
+    folio = _portfolio_instance(scenario, inputs, corr, problem, chosen)
+    pf = scenario.portfolio
+    budgets = pf.frontier_budgets_sek or scenario.placement.frontier_budgets_sek
+    sweep = None
+    if frontier and budgets:
+        sweep = functools.partial(_family_frontier, budgets=budgets, scenario=scenario)
+    return measure_plans.plan_portfolio(
+        folio,
+        functools.partial(_placement_at, scenario),
+        scenario.budget.total_sek,
+        n_draws=pf.draws,
+        stability_draws=pf.stability_draws,
+        seed=scenario.placement.seed,
+        frontier=sweep,
+    )
+
+
+def _family_frontier(
+    problem: PlacementProblem, *, budgets: list[float], scenario: Scenario
+) -> pd.DataFrame:
+    """One family's frontier over `budgets`."""
+    return placement.budget_frontier(
+        problem,
+        budgets,
+        time_limit_s=scenario.placement.time_limit_s,
+        seed=scenario.placement.seed,
+        threads=scenario.placement.threads,
+        proven_gap=scenario.placement.frontier_proven_gap,
     )
 
 

@@ -13,7 +13,14 @@ from siteplan.errors import SourceUnavailableError
 
 __all__ = ["SAMPLE_FILES", "followup_paths", "get_path", "sample_dir"]
 
-SAMPLE_FILES = ("town.osm", "gtfs.zip", "incidents.csv", "areas.geojson", "scenario.toml")
+SAMPLE_FILES = (
+    "town.osm",
+    "gtfs.zip",
+    "incidents.csv",
+    "areas.geojson",
+    "perceived.geojson",
+    "scenario.toml",
+)
 
 
 def sample_dir() -> Path:

@@ -36,7 +36,7 @@ import pyproj
 import shapely
 from shapely.geometry import LineString, Point, Polygon
 
-from siteplan.datasets import SAMPLE_FILES, sample_dir
+from siteplan.datasets import SAMPLE_FILES, perceived_sample, sample_dir
 
 __all__ = ["SEED", "build", "main"]
 
@@ -1668,6 +1668,7 @@ incidents = "incidents.csv"
 areas = "areas.geojson"
 areas_name_column = "name"
 gtfs_service_date = 2026-01-14  # a Wednesday: the weekday timetable
+perceived = "perceived.geojson"  # places reported as unsafe on safety walks (generated)
 
 [legal]
 plan_date = 2026-01-15          # kbl-2025: no permits; 9 § assessment and 10 § register entry
@@ -1729,6 +1730,25 @@ method = "auto"
 time_limit_s = 900              # a safety net only: work limits decide the plan
 threads = 2                     # the plan is reproducible for a fixed thread count
 seed = 0
+
+# Cameras are one measure among others: the portfolio chooses cameras, lighting and help
+# points together by expected incidents prevented (effect priors with their sources in
+# docs/measures.md; built-in costs unless given here).
+[[measures]]
+name = "kameror"
+kind = "camera"
+
+[[measures]]
+name = "belysning"              # new LED lamps in the dark gaps of the walkways
+kind = "lighting"
+
+[[measures]]
+name = "nodtelefon"             # emergency help points at the stations (weak evidence)
+kind = "help_point"
+
+[portfolio]
+perceived_weight = 0.5          # ASSUMPTION: a unit of reported unease = half an incident
+stability_draws = 5             # re-optimisations for how robust each chosen measure is
 
 [output]
 language = "sv"
@@ -1815,6 +1835,7 @@ def build(out_dir: str | Path | None = None, *, seed: int = SEED) -> dict[str, i
     areas = _areas(plan)
     (out / "areas.geojson").write_text(_areas_geojson(areas), encoding="utf-8", newline="\n")
     (out / "scenario.toml").write_text(_SCENARIO, encoding="utf-8", newline="\n")
+    n_perceived = perceived_sample.build(out)
 
     counts = {
         "highway_ways": len(ways),
@@ -1826,6 +1847,7 @@ def build(out_dir: str | Path | None = None, *, seed: int = SEED) -> dict[str, i
         **gtfs_counts,
         "incidents": len(incidents) - 1,
         "areas": len(areas),
+        "perceived_places": n_perceived,
     }
     log.info("build_sample wrote %s to %s: %s", ", ".join(SAMPLE_FILES), out, counts)
     return counts

@@ -38,6 +38,7 @@ RRI), ``hotspots`` (Gi*, Mann–Kendall, categories).
 from __future__ import annotations
 
 from siteplan.scoring._common import SNAP_DISTANCE_M
+from siteplan.scoring._common import snap as snap_incidents
 from siteplan.scoring._surface import ModelSpec
 from siteplan.scoring.components import (
     IncidentRate,
@@ -107,4 +108,5 @@ __all__ = [
     "rolling_folds",
     "score_corridors",
     "select_model",
+    "snap_incidents",
 ]
