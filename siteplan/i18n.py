@@ -1426,6 +1426,117 @@ LABELS: dict[str, dict[str, str]] = {
         "sv": "{cameras} kameror; använt {spent} av {budget} kr",
         "en": "{cameras} cameras; spent {spent} of {budget} SEK",
     },
+    # measures beyond cameras: report, map and procurement (issue 15)
+    "report.portfolio": {"sv": "Vad budgeten köper", "en": "What the budget buys"},
+    "report.portfolio_intro": {
+        "sv": "Kameror och andra åtgärder tävlar om samma budget ({budget} kr). Varje rad är "
+        "den bästa plan som bara får använda de åtgärderna; blandningen får använda alla.",
+        "en": "Cameras and other measures compete for the same budget ({budget} SEK). Each row "
+        "is the best plan that may use only those measures; the mix may use all of them.",
+    },
+    "report.portfolio.family.mix": {"sv": "Blandning (alla åtgärder)", "en": "Mix (every measure)"},
+    "report.portfolio.family.cameras": {"sv": "Endast kameror", "en": "Cameras only"},
+    "report.portfolio.family.lighting": {"sv": "Endast belysning", "en": "Lighting only"},
+    "report.portfolio.col.family": {"sv": "Plan", "en": "Plan"},
+    "report.portfolio.col.cost": {"sv": "Kostnad (kr)", "en": "Cost (SEK)"},
+    "report.portfolio.col.prevented": {
+        "sv": "Förväntat förhindrade händelser per år",
+        "en": "Expected incidents prevented per year",
+    },
+    "report.portfolio.col.interval": {
+        "sv": "90 %-intervall (5–95 %)",
+        "en": "90 % interval (5–95 %)",
+    },
+    "report.portfolio.col.perceived": {
+        "sv": "Upplevd otrygghet som åtgärdas",
+        "en": "Perceived-safety demand addressed",
+    },
+    "report.portfolio.col.gap": {"sv": "Bevisat gap", "en": "Proven gap"},
+    "report.portfolio.measures": {"sv": "Blandningens åtgärder", "en": "The mix's measures"},
+    "report.portfolio.col.measure": {"sv": "Åtgärd", "en": "Measure"},
+    "report.portfolio.col.count": {"sv": "Antal", "en": "Count"},
+    "report.portfolio.col.effect": {
+        "sv": "Förväntad effekt (händelser per år, 90 %-intervall)",
+        "en": "Expected effect (incidents per year, 90 % interval)",
+    },
+    "report.portfolio.col.prior": {
+        "sv": "Minskning enligt forskningen (95 %-intervall)",
+        "en": "Reduction from the literature (95 % interval)",
+    },
+    "report.portfolio.col.evidence": {"sv": "Underlag", "en": "Evidence"},
+    "report.portfolio.col.source": {"sv": "Källa", "en": "Source"},
+    "report.portfolio.evidence.strong": {"sv": "starkt underlag", "en": "strong evidence"},
+    "report.portfolio.evidence.moderate": {"sv": "måttligt underlag", "en": "moderate evidence"},
+    "report.portfolio.evidence.weak": {"sv": "svagt underlag", "en": "weak evidence"},
+    "report.portfolio.priors_note": {
+        "sv": "Effekterna är förhandsskattningar från forskningslitteraturen, inte löften. "
+        "Intervallen kommer från {n} slumpdragningar ur dessa skattningar. Åtgärder på samma "
+        "sträcka kombineras multiplikativt: med standardvärdena lämnar belysning (14 %) och en "
+        "kamera (13 %) kvar "
+        "(1 − 0,14) × (1 − 0,13) = 0,748 av händelserna, en minskning med 25,2 %, inte 27 %.",
+        "en": "The effects are priors from the literature, not promises. The intervals come "
+        "from {n} random draws from these priors. Measures on the same stretch combine "
+        "multiplicatively: with the default priors, lighting (14 %) and a camera (13 %) leave "
+        "(1 − 0.14) × (1 − 0.13) = 0.748 of the incidents, a reduction of 25.2 %, not 27 %.",
+    },
+    "report.portfolio.measures_note": {
+        "sv": "En åtgärds effekt är vad blandningen förlorar utan den. Åtgärder på samma "
+        "sträcka delar på händelserna, så effekterna summerar inte till planens.",
+        "en": "A measure's effect is what the mix loses without it. Measures on the same "
+        "stretch share the incidents, so the effects do not add up to the plan's total.",
+    },
+    "report.portfolio.perceived_note": {
+        "sv": "Upplevd otrygghet väger {w} förhindrade händelser per enhet i planernas mål.",
+        "en": "Perceived-safety demand counts as {w} incidents prevented per unit in the "
+        "plans' objective.",
+    },
+    "report.portfolio.frontier": {
+        "sv": "Förväntad nytta mot budget per plan",
+        "en": "Expected benefit against budget per plan",
+    },
+    "report.portfolio.frontier_y": {
+        "sv": "Förhindrade händelser per år",
+        "en": "Incidents prevented per year",
+    },
+    "report.portfolio.frontier_y_perceived": {
+        "sv": "Nytta per år (händelser + viktad upplevd trygghet)",
+        "en": "Benefit per year (incidents + weighted perceived safety)",
+    },
+    "report.portfolio.frontier_note": {
+        "sv": "Ofyllda punkter: gapet är inte bevisat (streck upp till gränsen).",
+        "en": "Hollow points: the gap is not proven (line up to the bound).",
+    },
+    "map.layer.perceived": {
+        "sv": "Upplevd otrygghet per meter",
+        "en": "Perceived-safety demand per metre",
+    },
+    "map.layer.lighting": {"sv": "Ny belysning", "en": "Lighting upgrades"},
+    "map.layer.measures": {"sv": "Övriga åtgärder", "en": "Other measures"},
+    "map.legend.perceived": {
+        "sv": "Upplevd otrygghet per meter: ljust = låg, mörkt = hög",
+        "en": "Perceived-safety demand per metre: light = low, dark = high",
+    },
+    "map.legend.lighting": {
+        "sv": "Ny belysning (mörk sträcka som får lampor)",
+        "en": "Lighting upgrade (dark stretch that gets lamps)",
+    },
+    "map.legend.measure": {
+        "sv": "Annan åtgärd (t.ex. nödtelefon)",
+        "en": "Other measure (e.g. help point)",
+    },
+    "map.popup.measure": {"sv": "Åtgärd", "en": "Measure"},
+    "map.popup.units": {"sv": "Enheter", "en": "Units"},
+    "map.popup.frequency": {
+        "sv": "Kvar i planen vid slumpdragningar",
+        "en": "Kept across random draws",
+    },
+    "map.tooltip.perceived": {
+        "sv": "Upplevd otrygghet: {v} per m",
+        "en": "Perceived-safety demand: {v} per m",
+    },
+    "procurement.unit.m": {"sv": "m", "en": "m"},
+    "procurement.unit.lamp": {"sv": "lampor", "en": "lamps"},
+    "procurement.desc.measure": {"sv": "{title} ({name})", "en": "{title} ({name})"},
 }
 
 

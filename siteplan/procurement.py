@@ -22,12 +22,15 @@ from siteplan.schemas import require
 
 if TYPE_CHECKING:
     from siteplan.config import Mount, Scenario
+    from siteplan.measures import PortfolioResult
 
 __all__ = [
     "BOQ_COLUMNS",
     "ITEMS",
     "PHASE_STRATEGIES",
     "bill_of_quantities",
+    "bill_with_measures",
+    "measure_lines",
     "phase_plan",
 ]
 
@@ -446,3 +449,117 @@ def _with_totals(bill: pd.DataFrame, *, lang: str) -> pd.DataFrame:
     for col in ("area", "item", "description", "unit"):
         out[col] = out[col].astype(object)
     return out
+
+
+def _units(options: pd.DataFrame, unit_capex: pd.Series, unit_opex: pd.Series) -> pd.Series:
+    """Units per option: the ``units`` column, else capex (or opex) over the unit price."""
+    if "units" in options.columns:
+        return options["units"].astype(float)
+    capex = options["capex_sek"].astype(float)
+    opex = options["opex_sek_per_year"].astype(float)
+    by_capex = capex / unit_capex.where(unit_capex > 0)
+    by_opex = opex / unit_opex.where(unit_opex > 0)
+    return by_capex.fillna(by_opex).fillna(1.0)
+
+
+def measure_lines(
+    portfolio: PortfolioResult,
+    *,
+    scenario: Scenario,
+    phase: int = 1,
+    lang: str | None = None,
+) -> pd.DataFrame:
+    """
+    Bill lines of the portfolio mix's measures other than cameras (lighting, help points ...).
+
+    One line per area and measure: ``units × capex_sek`` of the measure's catalogue price and
+    ``units × opex_sek_per_year``, priced the way the portfolio priced its options, so the
+    lines' ``total_cost_sek`` sums to the options' ``cost_sek``. Cameras are billed by
+    :func:`bill_of_quantities`.
+
+    Parameters
+    ----------
+    portfolio
+        The run's portfolio (:attr:`siteplan.pipeline.PlanResult.portfolio`); its ``chosen``
+        options (the mix) are billed.
+    scenario
+        The horizon (``budget.horizon_years``) and the language.
+    phase
+        The phase the lines belong to.
+    lang
+        "sv" or "en" (default: ``output.language``).
+
+    Returns
+    -------
+    lines
+        Columns :data:`BOQ_COLUMNS`, no total rows; ``item`` is the measure's kind,
+        ``quantity`` its units (lamps, sites or metres), ``unit_price_sek`` the price per unit.
+        Empty when the mix holds no such measure.
+    """
+    lang = lang or scenario.output.language
+    horizon = float(scenario.budget.horizon_years)
+    chosen = portfolio.chosen
+    ids = chosen.index[chosen["kind"].astype(str) != "camera"]
+    options = pd.DataFrame(portfolio.portfolio.problem.options.loc[ids])
+    if options.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in BOQ_COLUMNS})
+    by_name = {m.name: m for m in portfolio.portfolio.measures}
+    measure = options["measure"].astype(str)
+    unit_capex = measure.map(lambda n: float(by_name[n].capex_sek))
+    unit_opex = measure.map(lambda n: float(by_name[n].opex_sek_per_year))
+    options = options.assign(
+        units=_units(options, unit_capex, unit_opex),
+        area=_area_names(options.get("area", pd.Series(None, index=options.index)))
+        .fillna(t("procurement.no_area", lang))
+        .astype(str),
+    )
+    rows = []
+    for (area, name), group in options.groupby(["area", "measure"], sort=True):
+        m = by_name[str(name)]
+        units = float(group["units"].sum())
+        title = (m.title_sv or m.title) if lang == "sv" else m.title
+        rows.append(
+            {
+                "phase": phase,
+                "area": area,
+                "item": m.kind,
+                "description": t("procurement.desc.measure", lang, title=title, name=m.name),
+                "quantity": round(units, 1) if m.unit == "m" else round(units),
+                "unit": t(f"procurement.unit.{m.unit}", lang),
+                "unit_price_sek": float(m.capex_sek),
+                "capex_sek": float(group["capex_sek"].sum()),
+                "opex_sek_per_year": float(group["opex_sek_per_year"].sum()),
+            }
+        )
+    lines = pd.DataFrame(rows)
+    lines["total_cost_sek"] = lines["capex_sek"] + horizon * lines["opex_sek_per_year"]
+    return lines[list(BOQ_COLUMNS)]
+
+
+def bill_with_measures(bill: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
+    """
+    The bill with the measures' lines before the grand total, which then includes them.
+
+    Parameters
+    ----------
+    bill
+        From :func:`bill_of_quantities` (its last row is the grand total).
+    lines
+        From :func:`measure_lines`.
+
+    Returns
+    -------
+    bill
+        `bill` unchanged when `lines` is empty; else the camera rows, the measure lines and
+        the grand total of both (its ``quantity`` still counts the cameras).
+    """
+    if lines.empty:
+        return bill
+    grand = bill.iloc[[-1]].copy()
+    for col in ("capex_sek", "opex_sek_per_year", "total_cost_sek"):
+        grand[col] = float(grand[col].iloc[0]) + float(lines[col].sum())
+    parts = [bill.iloc[:-1], lines, grand]
+    out = pd.concat([p.astype(object) for p in parts], ignore_index=True)
+    for col in ("unit_price_sek", "capex_sek", "opex_sek_per_year", "total_cost_sek"):
+        out[col] = out[col].astype(float)
+    return out[list(BOQ_COLUMNS)]

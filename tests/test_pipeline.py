@@ -186,12 +186,18 @@ def test_shared_outputs_hold_no_single_incident(demo_out: Path) -> None:
     html = (demo_out / "map.html").read_text("utf-8") + (demo_out / "report.html").read_text(
         "utf-8"
     )
-    # Every point feature in the shared HTML is a stop or a camera: 80 stops + the cameras.
+    # Every point feature in the shared HTML is a stop, a camera or a measure placed at a point
+    # (help points): 80 stops + the cameras + those measures.
     points = re.findall(
         r'"coordinates":\s*\[\s*(-?\d+\.\d+)\s*,\s*(-?\d+\.\d+)\s*\],\s*"type":\s*"Point"', html
     )
     n_cameras = len(pd.read_csv(demo_out / "cameras.csv"))
-    assert len(points) == 80 + n_cameras
+    layers = pyogrio.list_layers(demo_out / "plan.gpkg")[:, 0]
+    n_measures = 0
+    if "measures" in layers:
+        measures = gpd.read_file(demo_out / "plan.gpkg", layer="measures")
+        n_measures = int((measures.geom_type == "Point").sum())
+    assert len(points) == 80 + n_cameras + n_measures
     tree = cKDTree(np.array(points, dtype=float))
     dist, _ = tree.query(incidents[["lon", "lat"]].to_numpy(), k=1)
     assert dist.min() > 1e-6  # about 10 cm: no point sits on an incident
@@ -332,3 +338,28 @@ def test_plan_joins_a_frontier_whose_small_budgets_fit_no_camera() -> None:
     assert out.loc[3, "cost_sek"] == 195_000.0
     assert out.loc[3, "gap"] == pytest.approx(1 / 20)
     assert out.loc[1, "gap"] == 0.0
+
+
+def test_sample_portfolio_mix_is_at_least_the_camera_only_plan(plan_result) -> None:
+    folio = plan_result.portfolio
+    assert folio is not None
+    assert set(folio.plans) == {"mix", "cameras", "lighting"}
+    mix, cams = folio.plans["mix"], folio.plans["cameras"]
+    budget = plan_result.scenario.budget.total_sek
+    for plan in folio.plans.values():
+        assert 0 < plan.cost_sek <= budget
+        assert plan.gap <= 0.01
+        low, high = folio.intervals[plan.family]
+        assert low < plan.prevented_per_year < high
+    # The camera-only plan is feasible for the mix, so the mix prevents at least as much.
+    assert mix.objective >= cams.objective - 1e-9
+    # The numbers are reproducible from the options: cost and prevented recomputed.
+    opts = folio.portfolio.problem.options.loc[list(mix.selected)]
+    sites = folio.portfolio.problem.sites.loc[opts["site_id"].unique(), "site_cost_sek"]
+    assert mix.cost_sek == pytest.approx(opts["cost_sek"].sum() + sites.sum())
+    again = folio.portfolio.prevented(mix.selected)
+    assert again.incidents == pytest.approx(mix.prevented_per_year)
+    summary = plan_result.summary["portfolio"]
+    assert summary["families"]["mix"]["prevented_per_year"] == pytest.approx(mix.prevented_per_year)
+    assert set(folio.measures["measure"]) <= {"kameror", "belysning", "nodtelefon"}
+    assert folio.chosen["frequency"].between(0, 1).all()

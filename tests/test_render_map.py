@@ -51,6 +51,8 @@ def sample_layers(*, evil: bool = False) -> dict:
             "gi_z": np.linspace(-1.0, 4.5, 12),
             "gi_q": [1.0] * 5 + [0.04, 1.0, 0.001, 0.002, 0.003, 0.004, 1.0],
             "trend_p": [0.9] * 5 + [0.7, 0.9, 0.5, 0.0123, 0.4, 0.021, 0.9],
+            # Perceived-safety demand per metre on three segments (issue 15).
+            "perceived_per_m": [0.0] * 9 + [0.01, 0.05, 0.2],
         },
         geometry=lines,
         crs=CRS,
@@ -126,7 +128,23 @@ def sample_layers(*, evil: bool = False) -> dict:
         crs=CRS,
         index=pd.Index(["sa1", "sa2"], name="stop_area_id"),
     )
+    # A portfolio's chosen measures: one lighting upgrade, one help point (issue 15).
+    measures = gpd.GeoDataFrame(
+        {
+            "measure": ["belysning", EVIL if evil else "nodtelefon"],
+            "kind": ["lighting", "help_point"],
+            "cost_sek": [70_600.0, 66_000.0],
+            "frequency": [0.5, np.nan],
+        },
+        geometry=[
+            LineString([(X0 + 150, Y0 + 50), (X0 + 150, Y0 + 100)]),
+            Point(X0 + 260, Y0 + 190),
+        ],
+        crs=CRS,
+        index=pd.Index(["belysning:c01", "nodtelefon:S02"], name="option_id"),
+    )
     return {
+        "measures": measures,
         "stop_areas": stop_areas,
         "corridors": corridors,
         "stops": stops,
@@ -151,6 +169,7 @@ def build(layers: dict, **kw) -> object:
         "routes": layers["routes"],
         "areas": layers["areas"],
         "stop_areas": layers["stop_areas"],
+        "measures": layers["measures"],
         "incident_cells": cells,
         "heat": layers["heat"],
         "heat_transform": layers["heat_transform"],

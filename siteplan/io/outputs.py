@@ -36,6 +36,7 @@ from siteplan.errors import InputError, OutputError, SourceUnavailableError
 from siteplan.io.raster import write_geotiff
 from siteplan.render import map as map_render
 from siteplan.render import paperwork as paperwork_render
+from siteplan.render import portfolio as portfolio_render
 from siteplan.render import procurement as procurement_render
 from siteplan.render import report as report_render
 from siteplan.render import tables
@@ -321,15 +322,18 @@ def plan_files(result: PlanResult, *, self_contained: bool | None = None) -> dic
     -------
     files
         ``summary.json``, ``cameras.csv``, ``plan.gpkg``, ``heat.tif``, ``map.html``,
-        ``report.html``, the paperwork (``paperwork/*``, ``register.csv``) and
-        ``procurement.csv``.
+        ``report.html``, the paperwork (``paperwork/*``, ``register.csv``),
+        ``procurement.csv`` and, with a portfolio of measures, ``portfolio.csv`` and
+        ``measures.csv`` (and the ``measures`` layer of ``plan.gpkg``).
     """
     sc = result.scenario
     inline = sc.output.self_contained if self_contained is None else self_contained
     files: dict[str, Content] = {
         "summary.json": tables.summary_json(result),
         "cameras.csv": tables.cameras_csv(result),
-        "plan.gpkg": _gpkg_writer(tables.gpkg_layers(result)),
+        "plan.gpkg": _gpkg_writer(
+            {**tables.gpkg_layers(result), **portfolio_render.portfolio_gpkg_layers(result)}
+        ),
         "heat.tif": lambda path: write_geotiff(
             path, result.heat, result.heat_transform, sc.study_area.crs
         ),
@@ -338,6 +342,7 @@ def plan_files(result: PlanResult, *, self_contained: bool | None = None) -> dic
     }
     files.update(paperwork_render.paperwork_files(result))
     files.update(procurement_render.procurement_files(result))
+    files.update(portfolio_render.portfolio_files(result))
     return files
 
 

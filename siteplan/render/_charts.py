@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Mapping
 from typing import NamedTuple
 
 import numpy as np
@@ -18,6 +19,7 @@ __all__ = [
     "REPORT",
     "ChartStyle",
     "FrontierProof",
+    "family_frontier_png",
     "frontier_png",
     "frontier_proof",
     "png_uri",
@@ -173,5 +175,92 @@ def frontier_png(
     if open_.any() and np.isfinite(proof.bound_share[open_]).any():
         highest = max(highest, float(np.nanmax(proof.bound_share[open_])))
     ax.set_ylim(0, max(5.0, style.headroom * 100 * highest))
+    ax.grid(alpha=0.3)
+    return png_uri(fig, dpi=style.dpi)
+
+
+#: Line colour of each family in :func:`family_frontier_png` (others cycle through the rest).
+FAMILY_COLOURS = {"mix": "#1f5fa8", "cameras": "#7f7f7f", "lighting": "#e6a100"}
+_MORE_COLOURS = ("#2ca02c", "#9467bd", "#8c564b")
+
+
+def family_frontier_png(
+    frontier: pd.DataFrame | None,
+    *,
+    labels: Mapping[str, str],
+    budget_sek: float | None,
+    xlabel: str,
+    ylabel: str,
+    style: ChartStyle,
+) -> str | None:
+    """
+    Objective-vs-budget curves, one per family of a portfolio, as a PNG data URI.
+
+    Parameters
+    ----------
+    frontier
+        Rows with ``family``, ``budget_sek`` and ``objective`` (NaN where nothing fits);
+        ``proven`` and ``bound`` when present: a point not proven is hollow with a line up to
+        its bound.
+    labels
+        Family -> legend label (already translated); families without a label use their id.
+    budget_sek
+        The plan's budget, marked by a dashed line (None: no mark).
+    xlabel, ylabel
+        Axis labels (already translated).
+    style
+        :data:`MAP_PANEL` or :data:`REPORT`.
+
+    Returns
+    -------
+    uri
+        The chart, or None when `frontier` is None or empty.
+
+    Raises
+    ------
+    InputError
+        If `frontier` lacks ``family``, ``budget_sek`` or ``objective``.
+    """
+    if frontier is None or frontier.empty:
+        return None
+    missing = {"family", "budget_sek", "objective"} - set(frontier.columns)
+    if missing:
+        msg = (
+            f"portfolio frontier chart: `frontier` lacks column(s) {sorted(missing)}; "
+            f"found {list(frontier.columns)}."
+        )
+        raise InputError(msg)
+    fig = Figure(figsize=style.figsize_in)
+    ax = fig.add_subplot()
+    spare = iter(_MORE_COLOURS * (1 + frontier["family"].nunique()))
+    for family, rows in frontier.groupby("family", sort=False):
+        f = rows.sort_values("budget_sek", kind="stable")
+        colour = FAMILY_COLOURS.get(str(family)) or next(spare)
+        x = f["budget_sek"].to_numpy(dtype=float) / 1000
+        y = f["objective"].to_numpy(dtype=float)
+        label = labels.get(str(family), str(family))
+        ax.plot(x, y, marker="o", ms=style.marker_size, color=colour, label=label)
+        proven = (
+            f["proven"].fillna(True).astype(bool).to_numpy()
+            if "proven" in f.columns
+            else np.ones(len(f), bool)
+        )
+        if (~proven).any():
+            ax.plot(x[~proven], y[~proven], "o", ms=style.marker_size, mfc="white", color=colour)
+            if "bound" in f.columns:
+                top = f["bound"].to_numpy(dtype=float)[~proven]
+                ax.vlines(x[~proven], y[~proven], np.fmax(top, y[~proven]), color=colour, lw=1)
+    if budget_sek is not None:
+        ax.axvline(budget_sek / 1000, color="#c0392b", ls="--", lw=1)
+    ax.set_xlabel(xlabel, fontsize=style.label_size)
+    ax.set_ylabel(ylabel, fontsize=style.label_size)
+    if style.tick_size is not None:
+        ax.tick_params(labelsize=style.tick_size)
+    values = frontier["objective"].to_numpy(dtype=float)
+    if "bound" in frontier.columns:
+        values = np.append(values, frontier["bound"].to_numpy(dtype=float))
+    highest = np.nanmax(np.append(values, 0.0))
+    ax.set_ylim(0, max(1.0, style.headroom * highest))
+    ax.legend(fontsize=style.label_size)
     ax.grid(alpha=0.3)
     return png_uri(fig, dpi=style.dpi)

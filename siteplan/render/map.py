@@ -48,6 +48,7 @@ from siteplan.i18n import t
 from siteplan.legal import LEGAL_CLASSES
 from siteplan.privacy import IncidentCells, escape
 from siteplan.render._charts import MAP_PANEL, frontier_png, frontier_proof
+from siteplan.render.portfolio import measure_layer
 from siteplan.scoring import TREND_CATEGORIES
 
 if TYPE_CHECKING:
@@ -113,18 +114,34 @@ _STOP_AREA: dict[str, Any] = {
     "fillColor": "#9e9ac8",
     "fillOpacity": 0.25,
 }
+#: Lighting upgrades of a portfolio (the dark stretch that gets lamps).
+_LIGHTING: dict[str, Any] = {"color": "#f0a202", "weight": 7, "opacity": 0.9}
+#: Other measures of a portfolio: markers at sites, lines along corridors.
+_MEASURE: dict[str, Any] = {
+    "color": "#00441b",
+    "fill": True,
+    "fillColor": "#41ab5d",
+    "fillOpacity": 0.95,
+    "weight": 2,
+    "radius": 7,
+}
+_MEASURE_LINE: dict[str, Any] = {"color": "#238b45", "weight": 6, "opacity": 0.85}
+_PERCEIVED_COLOURS = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")
 _LAYER_KEYS = (
     "areas",
     "stop_areas",
     "legal",
     "corridors",
+    "perceived",
     "hotspots",
+    "lighting",
     "heat",
     "incident_cells",
     "routes",
     "stops",
     "footprints",
     "cameras",
+    "measures",
 )
 _DEFAULT_GRID_M = 100.0
 
@@ -720,6 +737,78 @@ def _cameras_layer(
     return _geojson(_features(_wgs84(cameras), props), class_name="siteplan-camera", marker=marker)
 
 
+def _perceived_layer(corridors: gpd.GeoDataFrame, lang: str) -> Element | None:
+    """Corridors with perceived-safety demand, coloured by ``perceived_per_m`` (else None)."""
+    if "perceived_per_m" not in corridors.columns:
+        return None
+    values = pd.to_numeric(corridors["perceived_per_m"], errors="coerce")
+    shown = corridors[(values > 0).to_numpy()]
+    if not len(shown):
+        return None
+    v = values[(values > 0).to_numpy()]
+    cmap = LinearColormap(
+        list(_PERCEIVED_COLOURS), vmin=0.0, vmax=float(max(v.max(), np.finfo(float).tiny))
+    )
+    props = [
+        {
+            "tip": f"<b>{escape(cid)}</b><br>"
+            + escape(t("map.tooltip.perceived", lang, v=_g(value))),
+            "style": {"color": cmap(value), "weight": 6, "opacity": 0.85},
+        }
+        for cid, value in zip(shown.index, v.tolist(), strict=True)
+    ]
+    return _geojson(_features(_wgs84(shown), props), class_name="siteplan-perceived")
+
+
+def _measure_popup(row: Mapping[str, Any], option_id: Any, *, lang: str) -> str:
+    """A chosen measure's popup: measure, kind, cost and the share of draws that kept it."""
+    freq = _num(row.get("frequency"))
+    units = _num(row.get("units"))
+    rows = [
+        ("map.popup.measure", f"{escape(row.get('measure'))} ({escape(row.get('kind'))})"),
+        ("map.popup.units", "" if units is None else f"{units:g}"),
+        ("map.popup.cost", _sek(row.get("cost_sek"))),
+        ("map.popup.frequency", "–" if freq is None else f"{100 * freq:.0f}\u00a0%"),
+    ]
+    body = "".join(
+        f'<tr><th style="text-align:left;padding-right:8px;vertical-align:top">'
+        f"{escape(t(key, lang))}</th><td>{value}</td></tr>"
+        for key, value in rows
+        if value
+    )
+    head = f"<b>{escape(option_id)}</b>"
+    return f'<div class="siteplan-popup">{head}<table>{body}</table></div>'
+
+
+def _measures_layers(
+    measures: gpd.GeoDataFrame | None, lang: str
+) -> tuple[Element | None, Element | None]:
+    """The lighting upgrades (lines) and the other measures (markers or lines), or None."""
+    if measures is None or not len(measures):
+        return None, None
+    records = measures.drop(columns=measures.geometry.name).to_dict("records")
+    lighting = (measures["kind"].astype(str) == "lighting").to_numpy()
+    points = shapely.get_type_id(measures.geometry.to_numpy()) == 0
+    geoms = _wgs84(measures)
+    props = [
+        {
+            "tip": f"<b>{escape(row.get('measure'))}</b> {escape(oid)}",
+            "popup": _measure_popup(row, oid, lang=lang),
+            "style": _LIGHTING if light else _MEASURE if point else _MEASURE_LINE,
+        }
+        for oid, row, light, point in zip(measures.index, records, lighting, points, strict=True)
+    ]
+    out: list[Element | None] = []
+    for mask, name in ((lighting, "siteplan-lighting"), (~lighting, "siteplan-measure")):
+        if not mask.any():
+            out.append(None)
+            continue
+        marker = folium.CircleMarker(radius=_MEASURE["radius"], class_name=name)
+        chosen = [p for p, keep in zip(props, mask, strict=True) if keep]
+        out.append(_geojson(_features(geoms[mask], chosen), class_name=name, marker=marker))
+    return out[0], out[1]
+
+
 def _draw_layers(
     corridors: gpd.GeoDataFrame,
     layers: Mapping[str, gpd.GeoDataFrame | None],
@@ -733,12 +822,15 @@ def _draw_layers(
 ) -> tuple[dict[str, Element], LinearColormap | None]:
     """Every drawable layer, keyed by layer id in drawing order, and the score colour map."""
     legal, lines, cmap = _corridor_layers(corridors, lang=lang, wording=wording)
+    lighting, measures = _measures_layers(layers.get("measures"), lang)
     drawn: dict[str, Element | None] = {
         "areas": _areas_layer(layers.get("areas")),
         "stop_areas": _stop_areas_layer(layers.get("stop_areas"), lang),
         "legal": legal,
         "corridors": lines,
+        "perceived": _perceived_layer(corridors, lang),
         "hotspots": _hotspots_layer(corridors, lang),
+        "lighting": lighting,
         "heat": _heat_layer(heat, heat_transform, crs, incident_cells),
         "incident_cells": _cells_layer(incident_cells, lang),
         "routes": _routes_layer(layers.get("routes"), lang),
@@ -746,6 +838,7 @@ def _draw_layers(
         # Cameras on top of their footprints, so a click on a marker reaches the marker.
         "footprints": _footprints_layer(layers.get("footprints")),
         "cameras": _cameras_layer(layers.get("cameras"), lang=lang, wording=wording),
+        "measures": measures,
     }
     present: dict[str, Element] = {}
     for key in _LAYER_KEYS:
@@ -899,6 +992,18 @@ def _legend_rows(
         rows.append((_swatch(_FOOTPRINT, kind="box"), escape(t("map.legend.footprint", lang))))
     if "cameras" in present:
         rows.append((_swatch(_CAMERA, kind="circle"), escape(t("map.legend.camera", lang))))
+    return rows + _measure_legend_rows(present, lang)
+
+
+def _measure_legend_rows(present: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
+    """Legend rows of the portfolio's layers (perceived safety, lighting, other measures)."""
+    rows: list[tuple[str, str]] = []
+    if "perceived" in present:
+        rows.append((_ramp(_PERCEIVED_COLOURS, 7), escape(t("map.legend.perceived", lang))))
+    if "lighting" in present:
+        rows.append((_swatch(_LIGHTING), escape(t("map.legend.lighting", lang))))
+    if "measures" in present:
+        rows.append((_swatch(_MEASURE, kind="circle"), escape(t("map.legend.measure", lang))))
     return rows
 
 
@@ -1047,6 +1152,7 @@ def make_map(
     frontier: pd.DataFrame | None = None,
     budget_sek: float | None = None,
     legal_wording: Mapping[str, str] | None = None,
+    measures: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """
     Draw a plan's layers on an interactive folium map.
@@ -1087,6 +1193,11 @@ def make_map(
         Budget frontier (``budget_sek``, ``coverage_share``) as a chart panel; the budget marked.
     legal_wording
         The regime's wording per legal class (legend; layers without ``legal_wording``).
+    measures
+        Chosen measures other than cameras (index ``option_id``) with ``measure``, ``kind``,
+        ``cost_sek``, ``frequency`` (optional ``units``): ``kind == "lighting"`` rows are the
+        lighting layer, the rest markers (points) or lines in the other-measures layer.
+        A ``perceived_per_m`` column on `corridors` draws the perceived-safety layer.
 
     Returns
     -------
@@ -1109,6 +1220,7 @@ def make_map(
         routes=routes,
         areas=areas,
         stop_areas=stop_areas,
+        measures=measures,
     )
     inc = dict(incident_cells=incident_cells, heat=heat, heat_transform=heat_transform)
     work_crs = _check_inputs(corridors, layers, crs=crs, **inc)
@@ -1126,7 +1238,8 @@ def plan_map(result: PlanResult, *, self_contained: bool | None = None) -> foliu
     ----------
     result
         A :class:`~siteplan.pipeline.PlanResult`; the map reads its layers (the corridors
-        with their scores and hotspot columns, ``stop_areas`` when the result has them),
+        with their scores, hotspot columns and ``perceived_per_m`` when present,
+        ``stop_areas`` when the result has them, the portfolio's chosen measures),
         ``incident_cells``, ``legal_wording`` and the scenario's output settings.
     self_contained
         Inline every asset (default: the scenario's ``output.self_contained``).
@@ -1137,6 +1250,7 @@ def plan_map(result: PlanResult, *, self_contained: bool | None = None) -> foliu
         The folium map; :func:`map_html` gives its page.
     """
     sc = result.scenario
+    portfolio = getattr(result, "portfolio", None)
     return make_map(
         corridors=result.corridors,
         cameras=result.cameras,
@@ -1157,6 +1271,7 @@ def plan_map(result: PlanResult, *, self_contained: bool | None = None) -> foliu
         frontier=result.frontier,
         budget_sek=sc.budget.total_sek,
         legal_wording=result.legal_wording,
+        measures=None if portfolio is None else measure_layer(portfolio),
     )
 
 

@@ -15,9 +15,12 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from siteplan import scoring
 from siteplan.i18n import t
-from siteplan.render._charts import REPORT, frontier_png, frontier_proof
+from siteplan.measures.portfolio import PERCEIVED
+from siteplan.render._charts import REPORT, family_frontier_png, frontier_png, frontier_proof
+from siteplan.render.portfolio import family_table
 
 if TYPE_CHECKING:
+    from siteplan.measures import PortfolioResult
     from siteplan.pipeline import PlanResult
 
 __all__ = ["frontier_chart", "render_report"]
@@ -154,6 +157,78 @@ def _frontier_rows(frontier: pd.DataFrame | None) -> list[dict[str, Any]]:
     return rows
 
 
+class _PortfolioView(NamedTuple):
+    """What the report states of the portfolio: families, measures, chart and notes."""
+
+    families: list[dict[str, Any]]
+    measures: list[dict[str, Any]]
+    chart: str | None
+    not_proven: bool
+    n_draws: int
+    perceived_weight: float | None
+
+
+def _label(key: str, lang: str, default: str) -> str:
+    """The translated label `key`, or `default` when there is none."""
+    try:
+        return t(key, lang)
+    except KeyError:
+        return default
+
+
+def _measure_rows(portfolio: PortfolioResult, lang: str) -> list[dict[str, Any]]:
+    """The measure table as records, with the title in `lang` and the evidence as text."""
+    by_name = {m.name: m for m in portfolio.portfolio.measures}
+    rows = _records(portfolio.measures)
+    for row in rows:
+        measure = by_name.get(row["measure"])
+        if lang == "sv" and measure is not None and measure.title_sv:
+            row["title"] = measure.title_sv
+        evidence = str(row.get("evidence"))
+        row["evidence_text"] = _label(f"report.portfolio.evidence.{evidence}", lang, evidence)
+    return rows
+
+
+def _portfolio_chart(portfolio: PortfolioResult, lang: str, perceived: bool) -> str | None:
+    """The objective-vs-budget curves of the families, or None without a frontier."""
+    labels = {
+        f: _label(f"report.portfolio.family.{f}", lang, f)
+        for f in portfolio.frontier.get("family", [])
+    }
+    ylabel = "report.portfolio.frontier_y_perceived" if perceived else "report.portfolio.frontier_y"
+    return family_frontier_png(
+        portfolio.frontier,
+        labels=labels,
+        budget_sek=portfolio.budget_sek,
+        xlabel=t("report.budget_ksek", lang),
+        ylabel=t(ylabel, lang),
+        style=REPORT,
+    )
+
+
+def _portfolio_view(portfolio: PortfolioResult | None, lang: str) -> _PortfolioView | None:
+    """The "what the budget buys" section, or None without a portfolio."""
+    if portfolio is None:
+        return None
+    families = _records(family_table(portfolio))
+    for row in families:
+        row["label"] = _label(f"report.portfolio.family.{row['family']}", lang, row["family"])
+    weight = portfolio.portfolio.perceived_weight
+    perceived = weight > 0 and PERCEIVED in portfolio.portfolio.strata
+    front = portfolio.frontier
+    not_proven = bool(
+        not front.empty and "proven" in front and not front["proven"].fillna(True).all()
+    )
+    return _PortfolioView(
+        families=families,
+        measures=_measure_rows(portfolio, lang),
+        chart=_portfolio_chart(portfolio, lang, perceived),
+        not_proven=not_proven,
+        n_draws=portfolio.n_draws,
+        perceived_weight=weight if perceived else None,
+    )
+
+
 def render_report(result: PlanResult) -> str:
     """
     Render ``report.html``: self-contained (charts inline), text escaped.
@@ -166,8 +241,10 @@ def render_report(result: PlanResult) -> str:
         with their bound), ``evaluation`` (a :class:`~siteplan.scoring.Evaluation`: the
         fold means and spreads, the chosen model or the fallback reason), ``hotspots`` (and
         ``hotspot_table`` when the result has one), ``legal_wording`` and
-        ``bill`` (the bill of quantities, a sheet of the report unless empty) and ``created``
-        (the date the report states; the report reads no clock).
+        ``bill`` (the bill of quantities, a sheet of the report unless empty), ``portfolio``
+        (the "what the budget buys" section when not None: the families' plans, the mix's
+        measures with their priors, the families' frontier) and ``created`` (the date the
+        report states; the report reads no clock).
 
     Returns
     -------
@@ -208,5 +285,6 @@ def render_report(result: PlanResult) -> str:
             legal=sc.legal,
             privacy=sc.privacy,
             procurement=None if bill is None or bill.empty else _records(bill),
+            portfolio=_portfolio_view(getattr(result, "portfolio", None), lang),
         )
     )
