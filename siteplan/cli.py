@@ -409,6 +409,9 @@ def followup_cmd(
     interventions: Annotated[
         Path | None, typer.Option(help="Police cameras, guards etc. (polygons): never controls.")
     ] = None,
+    measures: Annotated[
+        Path | None, typer.Option(help="Installed lighting, help points etc. (WKT CSV, GeoJSON).")
+    ] = None,
     demo: Annotated[
         bool,
         typer.Option("--demo", help="The sample town's simulated installation (interim 2025)."),
@@ -447,6 +450,7 @@ def followup_cmd(
             interventions=interventions,
             disclosures=disclosures,
             uptime=uptime,
+            measures=measures,
         )
         files = {"followup.html": render_followup(result), "followup.json": result.to_json()}
         out_dir = out or Path("maps") / f"{result.meta.scenario}-followup"

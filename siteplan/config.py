@@ -737,6 +737,11 @@ class MeasureConfig(_Section):
 class PortfolioConfig(_Section):
     """How the measures of [[measures]] are chosen together under the budget."""
 
+    objective: Literal["coverage", "prevented"] = "coverage"
+    """Which plan the cameras, paperwork and bill describe. coverage: the camera plan of
+    [placement] (weighted demand covered), the portfolio shown beside it; prevented: the
+    portfolio's mix (expected severity-weighted incidents prevented, measures on one stretch
+    combining multiplicatively), its measures billed with the cameras."""
     perceived_weight: NonNegativeFloat = 0.0
     """Incident-equivalents per unit of perceived-safety demand addressed (needs
     inputs.perceived when > 0); 0: perceived safety does not steer the plan."""

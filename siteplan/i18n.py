@@ -1426,6 +1426,86 @@ LABELS: dict[str, dict[str, str]] = {
         "sv": "{cameras} kameror; använt {spent} av {budget} kr",
         "en": "{cameras} cameras; spent {spent} of {budget} SEK",
     },
+    # follow-up of installed non-camera measures (issue 15)
+    "followup.measures_title": {
+        "sv": "Belysning och andra åtgärder",
+        "en": "Lighting and other measures",
+    },
+    "followup.measures_intro": {
+        "sv": "Varje installerad åtgärd följs upp som en kameraplats: de enheter ({kind}) den "
+        "verkar på (en sträcka: minst {overlap} % av enheten inom {band_m} m från linjen; en "
+        "punkt: enheterna inom dess räckvidd), egna före- och efterfönster från "
+        "installationsdagen, matchade kontroller och oddskvoten med ett intervall vidgat för "
+        "överspridning. Åtgärder av samma slag vägs samman med slumpeffekter.",
+        "en": "Each installed measure is followed up like a camera site: the units ({kind}) it "
+        "acts on (a stretch: at least {overlap} % of the unit within {band_m} m of the line; "
+        "a point: the units within its reach), its own before and after windows from "
+        "its installation day, matched controls, and the odds ratio with an interval widened "
+        "for overdispersion. Measures of one kind are pooled with random effects.",
+    },
+    "followup.measure.kind.lighting": {"sv": "Belysning", "en": "Lighting"},
+    "followup.measure.kind.help_point": {"sv": "Nödtelefon/larmpunkt", "en": "Help point"},
+    "followup.measure.kind.vegetation": {"sv": "Röjning av vegetation", "en": "Vegetation"},
+    "followup.measure.kind.custom": {"sv": "Egen åtgärd", "en": "Custom measure"},
+    "followup.measure.id": {"sv": "Åtgärd", "en": "Measure"},
+    "followup.measure.lighting_prior": {
+        "sv": "Förbättrad belysning gav i en metaanalys av 21 studier ungefär 14 % färre brott "
+        "än i kontrollområdena, mest egendomsbrott (Welsh, Farrington & Douglas 2022). En "
+        "enskild sträcka kan avvika mycket åt båda hållen.",
+        "en": "In a meta-analysis of 21 studies, improved lighting came with about 14 % fewer "
+        "crimes than in control areas, mostly property crime (Welsh, Farrington & Douglas "
+        "2022). A single stretch can differ a lot either way.",
+    },
+    "followup.measure.darkness_only": {
+        "sv": "Belysning verkar i mörker: bara händelser mellan solnedgång och soluppgång "
+        "räknas, på de belysta enheterna och på kontrollerna ({n} händelser i mörker i hela "
+        "området). Händelser i dagsljus påverkar inte skattningen.",
+        "en": "Lighting acts in darkness: only incidents between sunset and sunrise are "
+        "counted, on the lit units and on the controls ({n} incidents in darkness in the whole "
+        "area). Daylight incidents do not change the estimate.",
+    },
+    "followup.measure.status.installed_after": {
+        "sv": "installerad efter periodens slut",
+        "en": "installed after the period's end",
+    },
+    "followup.measure.status.no_units": {
+        "sv": "verkar på ingen enhet",
+        "en": "acts on no unit",
+    },
+    "followup.measure.status.no_after_window": {
+        "sv": "inget efterfönster ännu",
+        "en": "no after window yet",
+    },
+    "followup.measure.status.no_controls": {
+        "sv": "inga kontroller kvar",
+        "en": "no controls left",
+    },
+    "followup.measure.verdict.too_few_sites": {
+        "sv": "{kind}, sammanvägt: Osäkert: med {n} åtgärder (färre än {min}) kan uppgifterna "
+        "inte visa en effekt åt något håll. Intervallet rymmer {lo} till {hi} (skattning {est}).",
+        "en": "{kind}, pooled: Uncertain: with {n} measures (fewer than {min}) the data cannot "
+        "show an effect either way. The interval holds {lo} to {hi} (estimate {est}).",
+    },
+    "followup.measure.verdict.uncertain": {
+        "sv": "{kind}, sammanvägt: Osäkert: intervallet rymmer {lo} till {hi} (skattning "
+        "{est}). Förändringen är inte statistiskt säkerställd.",
+        "en": "{kind}, pooled: Uncertain: the interval holds {lo} to {hi} (estimate {est}). "
+        "The change is not statistically established.",
+    },
+    "followup.measure.verdict.clear": {
+        "sv": "{kind}, sammanvägt: intervallet rymmer {lo} till {hi} (skattning {est}) och "
+        "utesluter ingen förändring: förändringen är statistiskt säkerställd på 5 %-nivån. Det "
+        "visar ett samband på dessa platser under perioden, inte att åtgärden orsakade det.",
+        "en": "{kind}, pooled: the interval holds {lo} to {hi} (estimate {est}) and excludes "
+        "no change: the change is statistically established at the 5 % level. It shows an "
+        "association at these places in this period, not that the measure caused it.",
+    },
+    "followup.measure.verdict.not_estimable": {
+        "sv": "{kind}: effekten kunde inte skattas (ingen åtgärd med segment, efterfönster "
+        "och kontroller).",
+        "en": "{kind}: the effect could not be estimated (no measure with segments, an after "
+        "window and controls).",
+    },
     # measures beyond cameras: report, map and procurement (issue 15)
     "report.portfolio": {"sv": "Vad budgeten köper", "en": "What the budget buys"},
     "report.portfolio_intro": {

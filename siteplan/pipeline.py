@@ -5,6 +5,7 @@ Notebooks may call the steps one by one; the CLI and scripts call :func:`run`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import logging
@@ -35,11 +36,12 @@ from siteplan import (
 )
 from siteplan.config import Scenario
 from siteplan.crs import parse_crs
-from siteplan.errors import InputWarning
+from siteplan.errors import InputError, InputWarning
 from siteplan.io import areas as areas_io
 from siteplan.io import cameras as cameras_io
 from siteplan.io import gtfs as gtfs_io
 from siteplan.io import incidents as incidents_io
+from siteplan.io import installed_measures as installed_measures_io
 from siteplan.io import operations as operations_io
 from siteplan.io import osm as osm_io
 from siteplan.io import perceived as perceived_io
@@ -349,14 +351,21 @@ def run(
         if inputs.perceived is not None:
             corr = corr.assign(perceived_per_m=measures.perceived_demand(corr, inputs.perceived))
         folio = _portfolio(scenario, inputs, corr, problem, frontier=frontier)
+        if folio is not None and scenario.portfolio.objective == "prevented":
+            plan = _mix_cameras(scenario, problem, folio)
     with _step("summary", seconds, progress):
         cameras, footprints = _cameras(problem, plan, scenario)
         cameras, footprints = _cameras_by_view(cameras, footprints, areas, corr, problem, scenario)
         corr = corr.assign(covered_share=_covered_share(problem, plan, corr.index))
         summary = summarise(scenario, corr, problem, plan, evaluation, front, cameras, footprints)
         summary["portfolio"] = measure_plans.portfolio_summary(folio)
+        if folio is not None and scenario.portfolio.objective == "prevented":
+            summary["solver"] = _mix_solver(folio)
     with _step("deliverables", seconds, progress):
         parts = _deliverables(scenario, inputs, corr, sites, cameras, footprints, phase=phase)
+        if folio is not None and scenario.portfolio.objective == "prevented":
+            lines = procurement.measure_lines(folio, scenario=scenario)
+            parts["bill"] = procurement.bill_with_measures(parts["bill"], lines)
     _log_plan(scenario, summary)
     heat = privacy.mask_heat(heat, transform, parts["incident_cells"])
     return PlanResult(
@@ -600,6 +609,43 @@ def _portfolio(
         seed=scenario.placement.seed,
         frontier=sweep,
     )
+
+
+def _mix_cameras(
+    scenario: Scenario, problem: PlacementProblem, folio: measure_plans.PortfolioResult
+) -> placement.CameraPlacement:
+    """
+    The camera plan of the portfolio's mix, as a solved placement of the camera problem.
+
+    The mix's cameras are fixed in and the budget is their cost, so nothing else fits: the
+    placement only carries them (coverage, cost, covered points) to the deliverables. Its own
+    gap says nothing about the mix; the summary takes the mix's (:func:`_mix_solver`).
+    """
+    opts = problem.options
+    chosen = frozenset(folio.plans["mix"].selected) & frozenset(opts.index)
+    if not chosen:
+        msg = (
+            "portfolio.objective = 'prevented' chose no camera at this budget, so there is no "
+            "camera plan to write. Use objective = 'coverage', or raise the budget."
+        )
+        raise InputError(msg)
+    fixed = problem.fixed | chosen
+    rows = opts.loc[sorted(fixed)]
+    site_sek = problem.sites.loc[rows["site_id"].unique(), "site_cost_sek"].sum()
+    budget = float(rows["cost_sek"].sum() + site_sek)
+    return _placement_at(scenario, budget + 1.0).solve(dataclasses.replace(problem, fixed=fixed))
+
+
+def _mix_solver(folio: measure_plans.PortfolioResult) -> dict[str, Any]:
+    """summary.json's solver block for the portfolio's mix."""
+    mix = folio.plans["mix"]
+    return {
+        "method": "portfolio",
+        "status": mix.status,
+        "objective": mix.objective,
+        "bound": mix.bound,
+        "gap": mix.gap,
+    }
 
 
 def _family_frontier(
@@ -1018,6 +1064,7 @@ def run_followup(
     interventions: str | os.PathLike[str] | gpd.GeoDataFrame | None = None,
     disclosures: str | os.PathLike[str] | pd.DataFrame | None = None,
     uptime: str | os.PathLike[str] | pd.DataFrame | None = None,
+    measures: str | os.PathLike[str] | gpd.GeoDataFrame | None = None,
 ) -> followup.FollowupResult:
     """
     Follow up a scenario's installed cameras: effect on incidents and spending, one period.
@@ -1054,6 +1101,10 @@ def run_followup(
         Polygons of other interventions (never controls); None: ``followup.interventions``.
     disclosures, uptime
         Footage disclosed to the police and camera uptime (files or frames); None: not kept.
+    measures
+        Installed non-camera measures (lighting, help points, ...; a file read by
+        :func:`siteplan.io.installed_measures.load_installed_measures`, or the layer), each
+        followed up like a camera site; None leaves them out.
 
     Returns
     -------
@@ -1065,6 +1116,9 @@ def run_followup(
     else:
         span = followup.report_period(period, year=year)
     tables = _followup_tables(scenario, installed, spending, disclosures, uptime)  # fail fast
+    if measures is not None and not isinstance(measures, gpd.GeoDataFrame):
+        crs = scenario.study_area.crs
+        measures = installed_measures_io.load_installed_measures(measures, crs=crs)
     inputs = inputs or load_inputs(scenario)
     layers = _followup_layers(scenario, inputs, plan_dir, grid=grid)
     return followup.followup(
@@ -1079,6 +1133,7 @@ def run_followup(
         interventions=_followup_interventions(scenario, interventions),
         disclosures=tables.disclosures,
         uptime=tables.uptime,
+        measures=measures,
     )
 
 

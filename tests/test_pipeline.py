@@ -15,6 +15,7 @@ import pytest
 import rasterio
 from typer.testing import CliRunner
 
+from siteplan import pipeline
 from siteplan.cli import app
 
 runner = CliRunner()
@@ -363,3 +364,30 @@ def test_sample_portfolio_mix_is_at_least_the_camera_only_plan(plan_result) -> N
     assert summary["families"]["mix"]["prevented_per_year"] == pytest.approx(mix.prevented_per_year)
     assert set(folio.measures["measure"]) <= {"kameror", "belysning", "nodtelefon"}
     assert folio.chosen["frequency"].between(0, 1).all()
+
+
+def test_objective_prevented_makes_the_mix_the_plan(plan_result) -> None:
+    scenario = plan_result.scenario.model_copy(
+        update={
+            "portfolio": plan_result.scenario.portfolio.model_copy(
+                update={"objective": "prevented", "stability_draws": 0}
+            )
+        }
+    )
+    result = pipeline.run(scenario, inputs=plan_result.inputs, frontier=False)
+    folio = result.portfolio
+    assert folio is not None
+    mix = folio.plans["mix"]
+    cams = set(
+        folio.portfolio.problem.options.index[folio.portfolio.problem.options["kind"] == "camera"]
+    )
+    # The cameras, paperwork and bill describe the mix, not the coverage plan.
+    assert set(result.plan.selected_) == set(mix.selected) & cams
+    assert len(result.cameras) == len(set(mix.selected) & cams)
+    assert result.summary["solver"]["method"] == "portfolio"
+    assert result.summary["solver"]["gap"] == pytest.approx(mix.gap)
+    others = folio.chosen[folio.chosen["kind"] != "camera"]
+    bill = result.bill
+    grand = float(bill["total_cost_sek"].iloc[-1])
+    assert grand == pytest.approx(mix.cost_sek, rel=1e-9)
+    assert set(others["kind"]) <= set(bill["item"])

@@ -39,6 +39,7 @@ from siteplan.followup.effects import (
     weighted_displacement_difference,
 )
 from siteplan.followup.inference import OVERDISPERSION_LIMIT, did_poisson
+from siteplan.followup.measures import MeasureEffects, measure_effects
 from siteplan.followup.operations import Operations, SiteOperations
 from siteplan.followup.result import (
     SHARED_AREA,
@@ -61,6 +62,7 @@ __all__ = [
     "Economics",
     "FollowupResult",
     "FollowupSettings",
+    "MeasureEffects",
     "NotEstimable",
     "OddsRatio",
     "Operations",
@@ -76,6 +78,7 @@ __all__ = [
     "grid_units",
     "intervention_units",
     "matched_controls",
+    "measure_effects",
     "odds_ratio",
     "regression_to_mean",
     "report_period",

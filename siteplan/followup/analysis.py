@@ -10,7 +10,7 @@ economics; and the monthly counts per group. Only counts leave this module.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import geopandas as gpd
@@ -37,6 +37,7 @@ from siteplan.followup.effects import (
     weighted_displacement_difference,
 )
 from siteplan.followup.inference import did_poisson
+from siteplan.followup.measures import LINE_BAND_M, MeasureEffects, measure_effects
 from siteplan.followup.money import Money, money
 from siteplan.followup.operations import operations
 from siteplan.followup.randomization import (
@@ -81,6 +82,7 @@ from siteplan.followup.sites import (
 )
 from siteplan.followup.staggered import event_study
 from siteplan.followup.summary import effect_summary
+from siteplan.measures.darkness import centre_latlon
 
 if TYPE_CHECKING:
     from siteplan.config import Scenario
@@ -215,6 +217,7 @@ def followup(
     interventions: gpd.GeoDataFrame | None = None,
     disclosures: pd.DataFrame | None = None,
     uptime: pd.DataFrame | None = None,
+    measures: gpd.GeoDataFrame | None = None,
 ) -> FollowupResult:
     """
     Effects on incidents and the economics of the installed cameras, for one period.
@@ -245,6 +248,11 @@ def followup(
     disclosures, uptime
         Footage disclosures to the police and camera uptime, reported per site
         (:mod:`siteplan.io.operations`); None when not kept.
+    measures
+        Installed non-camera measures (:func:`siteplan.io.installed_measures.
+        load_installed_measures`), each followed up like a camera site (lighting on darkness
+        incidents only; :mod:`siteplan.followup.measures`); None leaves them out. Their
+        reach is also never a control of the cameras, as for `interventions`.
 
     Returns
     -------
@@ -259,6 +267,8 @@ def followup(
         If the layers are not in one projected CRS.
     """
     _check_crs(installed, incidents, interventions)
+    if measures is not None:
+        interventions = _with_measure_areas(interventions, measures)
     settings = settings or FollowupSettings.from_config(scenario.followup)
     notes: list[Note] = []
     cams = _installed_by(installed, period, notes)
@@ -270,6 +280,8 @@ def followup(
     effects = _effects(lay, plan, panel_start, end, notes, settings)
     parts = _Parts(scenario, period, settings, installed, cams, foot, lay, plan, panel_start)
     result = _assemble(parts, effects, spending, interventions, disclosures, uptime, notes)
+    if measures is not None:
+        result = replace(result, measures=_measures(measures, incidents, parts))
     _log_result(result)
     return result
 
@@ -327,6 +339,37 @@ def _assemble(
         unit_roles=_roles(lay, plan),
         panel_rows=effects.panel,
         cluster_counts=effects.clusters,
+    )
+
+
+def _with_measure_areas(
+    interventions: gpd.GeoDataFrame | None, measures: gpd.GeoDataFrame
+) -> gpd.GeoDataFrame:
+    """Interventions plus the installed measures' reach: what they change is no camera control."""
+    reach = measures["reach_m"].fillna(LINE_BAND_M).to_numpy(dtype=float)
+    areas = gpd.GeoDataFrame(geometry=measures.geometry.buffer(reach), crs=measures.crs)
+    if interventions is None:
+        return areas
+    return gpd.GeoDataFrame(
+        geometry=pd.concat([interventions.geometry, areas.geometry], ignore_index=True),
+        crs=interventions.crs,
+    )
+
+
+def _measures(measures: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, p: _Parts) -> MeasureEffects:
+    """The installed measures like camera sites; camera units and their ring never controls."""
+    place = centre_latlon(p.lay.units)
+    cameras = p.lay.roles.index[p.lay.roles["role"] != "other"]
+    return measure_effects(
+        measures,
+        incidents,
+        p.lay.units,
+        lat=place.lat,
+        lon=place.lon,
+        timezone=p.scenario.study_area.timezone,
+        settings=p.settings,
+        period=p.period,
+        exclude=cameras.union(p.plan.blocked),
     )
 
 

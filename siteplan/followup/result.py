@@ -20,6 +20,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from siteplan.followup.controls import Controls
     from siteplan.followup.economics import Period
+    from siteplan.followup.measures import MeasureEffects
     from siteplan.followup.money import Money
     from siteplan.followup.operations import Operations
 
@@ -952,6 +953,9 @@ class FollowupResult:
     cluster_counts
         Per cluster (a camera site or one of its control sites): ``site_id``, ``treated``,
         ``n_units``, the windows and the counts in them. Not written to JSON.
+    measures
+        Installed non-camera measures (lighting first), each followed up like a camera site;
+        None when no measures file was given (and then not written to JSON).
     """
 
     meta: FollowupMeta
@@ -977,6 +981,7 @@ class FollowupResult:
     unit_roles: pd.DataFrame = field(repr=False, compare=False)
     panel_rows: pd.DataFrame = field(repr=False, compare=False)
     cluster_counts: pd.DataFrame = field(repr=False, compare=False)
+    measures: MeasureEffects | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """
@@ -988,8 +993,8 @@ class FollowupResult:
             ``meta``, ``installation``, ``windows``, ``panel``, ``units``, ``counts``,
             ``incidents``, ``odds_ratio``, ``did``, ``displacement``, ``economics``,
             ``monthly``, ``notes``, ``sites``, ``effect``, ``event_study``,
-            ``displacement_test``, ``money``, ``controls`` and ``operations``; only counts,
-            never points.
+            ``displacement_test``, ``money``, ``controls`` and ``operations`` (and
+            ``measures`` when installed measures were followed up); only counts, never points.
         """
         report = {
             "meta": self.meta.to_dict(),
@@ -1013,6 +1018,8 @@ class FollowupResult:
             "controls": self.controls.to_dict(),
             "operations": self.operations.to_dict(),
         }
+        if self.measures is not None:
+            report["measures"] = self.measures.to_dict()
         return dict(jsonable(report))
 
     def to_json(self) -> str:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "effect_sentence",
     "followup_charts",
+    "measure_sentences",
     "render_followup",
     "rtm_sentence",
     "summary_line",
@@ -67,6 +68,7 @@ def render_followup(result: FollowupResult, *, generated: dt.date | None = None)
         charts=followup_charts(result),
         finding=effect_sentence(result),
         rtm_text=rtm_sentence(result),
+        measure_lines=measure_sentences(result),
         categories=list(econ.by_category),
         shared_area=econ.shared_area,
     )
@@ -103,6 +105,47 @@ def effect_sentence(result: FollowupResult) -> str:
         hi=pct(headline.change_high),
         est=pct(headline.change),
     )
+
+
+def measure_sentences(result: FollowupResult) -> dict[str, str]:
+    """
+    The pooled line of each kind of installed measure, with the same honest wording.
+
+    Below the minimum number of sites the line says the data cannot show an effect either
+    way, whatever the interval; it is never called significant.
+
+    Parameters
+    ----------
+    result
+        The follow-up.
+
+    Returns
+    -------
+    lines
+        Kind -> sentence in the result's language; empty without installed measures.
+    """
+    if result.measures is None:
+        return {}
+    lang = result.meta.lang
+    pct = _pct_filter(lang)
+    lines = {}
+    for k in result.measures.kinds:
+        kind = t(f"followup.measure.kind.{k.kind}", lang)
+        p = k.pooled
+        if p is None:
+            lines[k.kind] = t("followup.measure.verdict.not_estimable", lang, kind=kind)
+            continue
+        lines[k.kind] = t(
+            f"followup.measure.verdict.{k.verdict}",
+            lang,
+            kind=kind,
+            n=k.n_estimated,
+            min=k.min_treated_sites,
+            lo=pct(p.change_low, low=True),
+            hi=pct(p.change_high),
+            est=pct(p.change),
+        )
+    return lines
 
 
 def summary_line(result: FollowupResult) -> str:
