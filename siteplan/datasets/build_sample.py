@@ -1748,7 +1748,8 @@ kind = "help_point"
 
 [portfolio]
 perceived_weight = 0.5          # ASSUMPTION: a unit of reported unease = half an incident
-stability_draws = 5             # re-optimisations for how robust each chosen measure is
+stability_draws = 3             # re-optimisations for how robust each chosen measure is
+frontier_budgets_sek = [200_000, 500_000, 1_000_000]  # "what the budget buys", per family
 
 [output]
 language = "sv"
