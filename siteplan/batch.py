@@ -9,6 +9,9 @@ the others finish. Finished runs are keyed by a hash of the scenario's content a
 files; with ``out_dir`` they are stored there and a later call skips them.
 :func:`summarise_runs` turns run records into the batch tables (one row per run, the selection
 frequency of each site, the sensitivity of the result to each swept assumption).
+For one very large city, :func:`tiled_camera_options` (the ray casting) and
+:func:`tiled_coverage_matrix` split the costly coverage steps by spatial tiles across the same
+workers; both equal the single-process build exactly.
 
 This is pure orchestration over :func:`siteplan.pipeline.run`; it is the only Dask user. With a
 remote scheduler the workers must see the scenario's input files at the same paths.
@@ -44,18 +47,20 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import scipy.sparse as sp
+import shapely
 from distributed import Client, Future, LocalCluster, as_completed
 from pydantic import ValidationError
 
 from siteplan import coverage, pipeline
 from siteplan.config import (
+    CameraModel,
     Scenario,
     SweepConfig,
     SweepRange,
     load_scenario,
     scenario_from_dict,
 )
-from siteplan.errors import ScenarioError
+from siteplan.errors import InputError, ScenarioError
 from siteplan.io.outputs import Content, read_manifest, write_bundle
 from siteplan.render import batch as batch_render
 
@@ -76,6 +81,7 @@ __all__ = [
     "runs_from_files",
     "store_runs",
     "summarise_runs",
+    "tiled_camera_options",
     "tiled_coverage_matrix",
     "write_batch",
 ]
@@ -132,6 +138,9 @@ class RunRecord:
     n_cameras: int = 0
     n_sites: int = 0
     seconds: float = 0.0
+    prevented_per_year: float | None = None
+    prevented_low: float | None = None
+    prevented_high: float | None = None
     sites: tuple[SitePick, ...] = ()
     frontier: tuple[dict[str, float], ...] = ()
 
@@ -475,6 +484,7 @@ def _record(run: BatchRun, run_id: str, result: pipeline.PlanResult) -> RunRecor
         for site_id, rows in cams.groupby("site_id", sort=True)
     )
     s = result.summary
+    prevented = _prevented(s)
     front = tuple(
         {k: float(v) for k, v in row.items() if isinstance(v, int | float)}
         for row in result.frontier.to_dict(orient="records")
@@ -492,8 +502,24 @@ def _record(run: BatchRun, run_id: str, result: pipeline.PlanResult) -> RunRecor
         n_cameras=int(s["n_cameras"]),
         n_sites=int(s["n_sites"]),
         seconds=float(sum(result.seconds.values())),
+        prevented_per_year=prevented[0],
+        prevented_low=prevented[1],
+        prevented_high=prevented[2],
         sites=picks,
         frontier=front,
+    )
+
+
+def _prevented(summary: dict[str, Any]) -> tuple[float | None, float | None, float | None]:
+    """The portfolio mix's expected incidents prevented per year and its 5–95 % interval."""
+    folio = summary.get("portfolio")
+    if not folio:
+        return (None, None, None)
+    mix = folio["families"]["mix"]
+    return (
+        float(mix["prevented_per_year"]),
+        float(mix["prevented_low"]),
+        float(mix["prevented_high"]),
     )
 
 
@@ -703,6 +729,11 @@ def run_many(
 # Tables
 
 
+def _nan(value: float | None) -> float:
+    """`value`, or NaN for None (a run without measures)."""
+    return math.nan if value is None else float(value)
+
+
 def _runs_table(records: Sequence[RunRecord]) -> pd.DataFrame:
     params = list(dict.fromkeys(k for r in records for k in r.parameters))
     rows = []
@@ -718,6 +749,9 @@ def _runs_table(records: Sequence[RunRecord]) -> pd.DataFrame:
             "n_cameras": r.n_cameras,
             "n_sites": r.n_sites,
             "seconds": r.seconds,
+            "prevented_per_year": _nan(r.prevented_per_year),
+            "prevented_low": _nan(r.prevented_low),
+            "prevented_high": _nan(r.prevented_high),
         }
         rows.append(row)
     return pd.DataFrame(rows)
@@ -823,7 +857,18 @@ def _gpkg(result: BatchResult) -> Callable[[Path], None]:
 
 
 _NUMERIC = frozenset(
-    {"budget_sek", "cost_sek", "coverage_share", "gap", "n_cameras", "n_sites", "seconds"}
+    {
+        "budget_sek",
+        "cost_sek",
+        "coverage_share",
+        "gap",
+        "n_cameras",
+        "n_sites",
+        "seconds",
+        "prevented_per_year",
+        "prevented_low",
+        "prevented_high",
+    }
 )
 
 
@@ -950,3 +995,170 @@ def tiled_coverage_matrix(
     matrix = stacked[order]
     matrix.sort_indices()
     return matrix
+
+
+# ----------------------------------------------------------------------------------------------
+# The camera options of one large city (the ray casting), by spatial tiles across the workers
+
+#: Extra metres around a tile's reach when picking the buildings and corridors it can see.
+TILE_MARGIN_M = 1.0
+
+#: The site columns :func:`siteplan.coverage.camera_options` reads (besides the geometry).
+_SITE_COLUMNS = ("mount", "area", "legal_class", "facade_normal_deg")
+
+
+def _tile_groups(xy: np.ndarray, tile_m: float) -> list[np.ndarray]:
+    """Positions of the sites in each square tile of side `tile_m`, in the sites' order."""
+    cells = np.floor(xy / tile_m).astype(np.int64)
+    _, label = np.unique(cells, axis=0, return_inverse=True)
+    label = label.reshape(-1)
+    order = np.argsort(label, kind="stable")
+    return np.split(order, np.flatnonzero(np.diff(label[order])) + 1)
+
+
+def _near(
+    layer: gpd.GeoDataFrame | None, xy: np.ndarray, reach_m: float
+) -> gpd.GeoDataFrame | None:
+    """The geometries of `layer` (whole, in order) touching the sites' bounds grown by `reach_m`."""
+    if layer is None or not len(layer):
+        return layer
+    (x0, y0), (x1, y1) = xy.min(axis=0) - reach_m, xy.max(axis=0) + reach_m
+    hits = layer.sindex.query(shapely.box(x0, y0, x1, y1), predicate="intersects")
+    return layer.iloc[np.sort(hits)][[layer.geometry.name]]  # only the geometry is read
+
+
+class _TileOptions(NamedTuple):
+    """One tile's options as a worker sends them back (arrays travel faster than shapes)."""
+
+    table: pd.DataFrame
+    """The options without their geometry."""
+    footprints: tuple[shapely.GeometryType, np.ndarray, tuple[np.ndarray, ...]] | np.ndarray
+    """The footprints as :func:`shapely.to_ragged_array` arrays when all are polygons, else
+    the geometries themselves."""
+
+
+def _tile_options(
+    sites: gpd.GeoDataFrame,
+    models: Sequence[CameraModel],
+    buildings: gpd.GeoDataFrame | None,
+    corridors: gpd.GeoDataFrame | None,
+    azimuths_per_site: int,
+    n_rays: int,
+) -> _TileOptions:
+    """Worker task: :func:`coverage.camera_options` of one tile, packed for the trip back."""
+    options = coverage.camera_options(
+        sites,
+        models,
+        buildings=buildings,
+        corridors=corridors,
+        azimuths_per_site=azimuths_per_site,
+        n_rays=n_rays,
+    )
+    geoms = np.asarray(options.geometry.to_numpy(), dtype=object)
+    table = pd.DataFrame(options.drop(columns=options.geometry.name))
+    if (shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON).all():
+        return _TileOptions(table, shapely.to_ragged_array(geoms))
+    return _TileOptions(table, geoms)
+
+
+def _stitch(
+    parts: Sequence[_TileOptions],
+    groups: Sequence[np.ndarray],
+    site_ids: np.ndarray,
+    empty: gpd.GeoDataFrame,
+) -> gpd.GeoDataFrame:
+    """The tiles' options in the single-process order: by site position, then as computed."""
+    tables, geoms, positions = [], [], []
+    for part, group in zip(parts, groups, strict=True):
+        if len(part.table):
+            ids = part.table["site_id"].to_numpy(dtype=str)
+            positions.append(group[pd.Index(site_ids[group]).get_indexer(ids)])
+            tables.append(part.table)
+            ragged = not isinstance(part.footprints, np.ndarray)
+            geoms.append(shapely.from_ragged_array(*part.footprints) if ragged else part.footprints)
+    if not tables:
+        return empty
+    order = np.argsort(np.concatenate(positions), kind="stable")
+    table = pd.concat(tables).iloc[order]
+    return gpd.GeoDataFrame(table, geometry=np.concatenate(geoms)[order], crs=empty.crs)
+
+
+def tiled_camera_options(
+    sites: gpd.GeoDataFrame,
+    models: Sequence[CameraModel],
+    *,
+    buildings: gpd.GeoDataFrame | None,
+    corridors: gpd.GeoDataFrame | None,
+    azimuths_per_site: int = 8,
+    client: Client,
+    tile_m: float = 1000.0,
+    n_rays: int = coverage.N_RAYS,
+) -> gpd.GeoDataFrame:
+    """
+    :func:`siteplan.coverage.camera_options`, cast tile by tile on the Dask workers.
+
+    Sites are grouped by the square tile (side `tile_m`) they stand in. Each tile is one task:
+    :func:`~siteplan.coverage.camera_options` on its sites with only the buildings and
+    corridors they can depend on: buildings touching the sites' bounds grown by the longest
+    ground range (a site's rays reach no further; a site inside a building is blocked by it)
+    and corridors touching them grown by :data:`~siteplan.coverage.AIM_SEARCH_M` (the
+    corridors a site aims along; each is passed whole), plus :data:`TILE_MARGIN_M`. A site's
+    options depend on nothing else (its evenly spaced azimuths are turned by an offset from
+    its id, its facade normal is its own), so the stitched rows, put back in the sites'
+    order, equal the single-process options exactly: same index, columns and geometries.
+
+    Parameters
+    ----------
+    sites, models, buildings, corridors, azimuths_per_site, n_rays
+        As for :func:`~siteplan.coverage.camera_options`.
+    client
+        A connected Dask client.
+    tile_m
+        Tile side in metres.
+
+    Returns
+    -------
+    options
+        As :func:`~siteplan.coverage.camera_options` returns them.
+
+    Raises
+    ------
+    InputError
+        As :func:`~siteplan.coverage.camera_options`, or if two sites share an id.
+    """
+    head = {
+        "buildings": None if buildings is None else buildings.iloc[:1],
+        "corridors": None if corridors is None else corridors.iloc[:1],
+    }
+    # Validates the arguments (and warns about unusable models) once, here.
+    empty = coverage.camera_options(
+        sites.iloc[:0], models, **head, azimuths_per_site=azimuths_per_site, n_rays=n_rays
+    )
+    usable = [m for m in models if m.ground_range_m > 0]
+    if not usable or not len(sites):
+        return empty
+    site_ids = sites.index.to_numpy(dtype=str)
+    if not pd.Index(site_ids).is_unique:
+        msg = "sites: site ids (the index) must be unique to tile the camera options."
+        raise InputError(msg)
+    reach_m = max(m.ground_range_m for m in usable) + TILE_MARGIN_M
+    aim_m = coverage.AIM_SEARCH_M + TILE_MARGIN_M
+    xy = np.column_stack([sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()])
+    groups = _tile_groups(xy, tile_m)
+    read = [c for c in _SITE_COLUMNS if c in sites] + [sites.geometry.name]
+    futures = [
+        client.submit(
+            _tile_options,
+            sites.iloc[group][read],
+            usable,
+            _near(buildings, xy[group], reach_m),
+            _near(corridors, xy[group], aim_m),
+            azimuths_per_site,
+            n_rays,
+            pure=False,
+        )
+        for group in groups
+    ]
+    log.info("camera options: %d sites in %d tiles of %g m", len(sites), len(groups), tile_m)
+    parts = client.gather(futures)
+    return _stitch(parts, groups, site_ids, empty)

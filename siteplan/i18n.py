@@ -1545,6 +1545,10 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "report.portfolio.col.evidence": {"sv": "Underlag", "en": "Evidence"},
     "report.portfolio.col.source": {"sv": "Källa", "en": "Source"},
+    "report.portfolio.col.frequency": {
+        "sv": "Kvar i planen när effekterna dras om",
+        "en": "Kept when the effects are redrawn",
+    },
     "report.portfolio.evidence.strong": {"sv": "starkt underlag", "en": "strong evidence"},
     "report.portfolio.evidence.moderate": {"sv": "måttligt underlag", "en": "moderate evidence"},
     "report.portfolio.evidence.weak": {"sv": "svagt underlag", "en": "weak evidence"},

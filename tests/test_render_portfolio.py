@@ -136,7 +136,10 @@ def test_report_lists_every_measure_with_its_prior_and_evidence(
         effect = f"{row.prevented_per_year:.1f} ({row.prevented_low:.1f}–{row.prevented_high:.1f})"
         assert cells[3] == effect
         assert cells[4].startswith(f"{100 * row.reduction:.0f} %")
-        assert row.source[:40] in cells[6]
+        # The share of re-optimised draws that keep the measure (robust vs a coin flip).
+        assert cells[6] == f"{100 * row.frequency:.0f} %"
+        assert 0 <= row.frequency <= 1
+        assert row.source[:40] in cells[7]
     if "weak" in set(measures["evidence"]):
         assert "svagt underlag" in html
 

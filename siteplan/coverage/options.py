@@ -252,8 +252,10 @@ def options_frame(
         f"{sl}/360" if p else f"{sl}/{int(a):03d}"
         for sl, p, a in zip(slot, pano, azimuth, strict=True)
     ]
+    # Site columns keep the sites' dtype (`.array.take`): inferring it from the values taken
+    # would make it depend on which other sites are in the frame (e.g. all-missing areas).
     legal = (
-        sites["legal_class"].to_numpy()[site_pos]
+        sites["legal_class"].array.take(site_pos)
         if "legal_class" in sites
         else np.full(len(site_pos), None, dtype=object)
     )
@@ -265,9 +267,9 @@ def options_frame(
             "azimuth_deg": az,
             "hfov_deg": hfov,
             "range_m": ground,
-            "mount": sites["mount"].to_numpy()[site_pos],
+            "mount": sites["mount"].array.take(site_pos),
             "legal_class": legal,
-            "area": sites["area"].to_numpy()[site_pos],
+            "area": sites["area"].array.take(site_pos),
         },
         index=pd.Index(option_id, name="option_id"),
     )

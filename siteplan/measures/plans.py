@@ -299,7 +299,8 @@ class PortfolioResult:
         Per family: 5th and 95th percentile of expected incidents prevented per year over
         the Monte Carlo draws of the effect priors.
     measures
-        :func:`measure_table` of the mix.
+        :func:`measure_table` of the mix, with ``frequency``: the mean share of the
+        re-optimised draws that keep the measure's options (NaN when not computed).
     chosen
         The mix's chosen options: ``measure``, ``kind``, ``cost_sek``, ``frequency`` (share
         of re-optimised draws keeping it; NaN when not computed), geometry.
@@ -318,6 +319,14 @@ class PortfolioResult:
     chosen: pd.DataFrame
     frontier: pd.DataFrame
     n_draws: int
+
+
+def _with_frequency(table: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFrame:
+    """The measure table with ``frequency``: the mean share of draws keeping its options."""
+    if table.empty:
+        return table.assign(frequency=pd.Series(dtype=float))
+    mean = chosen.groupby("measure")["frequency"].mean()
+    return table.assign(frequency=table["measure"].map(mean).astype(float))
 
 
 def families_of(portfolio: Portfolio) -> list[str]:
@@ -392,7 +401,7 @@ def plan_portfolio(
         budget_sek=float(budget_sek),
         plans={f: plans[f] for f in ("mix", *[f for f in plans if f != "mix"])},
         intervals={f: (float(lo), float(hi)) for f, (lo, hi) in intervals.items()},
-        measures=measure_table(portfolio, mix, n_draws, seed),
+        measures=_with_frequency(measure_table(portfolio, mix, n_draws, seed), chosen),
         chosen=chosen,
         frontier=pd.concat(fronts, ignore_index=True) if fronts else pd.DataFrame(),
         n_draws=n_draws,

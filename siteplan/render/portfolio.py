@@ -57,6 +57,7 @@ MEASURES_CSV_COLUMNS = (
     "reduction_high",
     "evidence",
     "source",
+    "frequency",
 )
 #: Attribute columns of the ``measures`` layer (besides ``option_id`` and the geometry).
 MEASURE_LAYER_COLUMNS = ("measure", "kind", "cost_sek", "frequency")
