@@ -17,7 +17,7 @@ from pathlib import Path
 
 from distributed import Client, LocalCluster
 
-from siteplan import batch
+from siteplan import pipeline
 from siteplan.config import SweepConfig, load_scenario
 from siteplan.datasets import get_path
 
@@ -62,7 +62,7 @@ def _time(n_workers: int) -> tuple[float, list[float], int]:
         Client(cluster) as client,
     ):
         t0 = time.perf_counter()
-        result = batch.run_many(scenario, sweep=SWEEP, client=client)
+        result = pipeline.run_many(scenario, sweep=SWEEP, client=client)
         seconds = time.perf_counter() - t0
         peaks = sorted(client.run(_peak_mib).values())
     n_ok = int((result.runs["status"] == "ok").sum())
@@ -92,7 +92,7 @@ The same sweep on an existing cluster: start `dask scheduler` on one machine and
 `dask worker tcp://HOST:8786 --nthreads 1` on each worker machine (every worker must see the
 scenario's input files at the same paths, e.g. on a shared disk), then run
 `siteplan batch scenario.toml --sweep sweep.toml --scheduler tcp://HOST:8786 --out maps/batch`;
-`run_many(..., scheduler="tcp://HOST:8786")` does the same from Python.
+`pipeline.run_many(..., scheduler="tcp://HOST:8786")` does the same from Python.
 {END}"""
     old = RESULTS.read_text("utf-8") if RESULTS.exists() else "# Benchmark results\n"
     if START in old:

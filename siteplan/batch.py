@@ -1,7 +1,8 @@
 """Many plans at once on Dask distributed: scenario lists and sensitivity sweeps.
 
 :func:`expand` turns a scenario with a ``[sweep]`` (or a :class:`~siteplan.config.SweepConfig`)
-into variants; :func:`run_many` runs each variant with :func:`siteplan.pipeline.run` on a Dask
+into variants; :func:`run_many` runs each variant with the pipeline's steps (given as
+:class:`RunSteps`; :func:`siteplan.pipeline.run_many` passes ``load_inputs`` and ``run``) on a Dask
 cluster (a local one by default, or ``scheduler="tcp://host:8786"``). Each distinct input set
 is loaded once on the cluster (one task keyed by the hash of the input files) and shared by
 every variant that uses it. Each run is isolated: a failing run carries its error message and
@@ -13,7 +14,7 @@ For one very large city, :func:`tiled_camera_options` (the ray casting) and
 :func:`tiled_coverage_matrix` split the costly coverage steps by spatial tiles across the same
 workers; both equal the single-process build exactly.
 
-This is pure orchestration over :func:`siteplan.pipeline.run`; it is the only Dask user. With a
+This is pure orchestration over the pipeline's steps; it is the only Dask user. With a
 remote scheduler the workers must see the scenario's input files at the same paths.
 
 A sweep, in the scenario or in its own file (``siteplan batch town.toml --sweep sweep.toml``)::
@@ -40,7 +41,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -51,7 +52,7 @@ import shapely
 from distributed import Client, Future, LocalCluster, as_completed
 from pydantic import ValidationError
 
-from siteplan import coverage, pipeline
+from siteplan import coverage
 from siteplan.config import (
     CameraModel,
     Scenario,
@@ -64,12 +65,16 @@ from siteplan.errors import InputError, ScenarioError
 from siteplan.io.outputs import Content, read_manifest, write_bundle
 from siteplan.render import batch as batch_render
 
+if TYPE_CHECKING:
+    from siteplan.pipeline import PlanInputs, PlanResult
+
 __all__ = [
     "BatchProgress",
     "BatchResult",
     "BatchRun",
     "BatchStatus",
     "RunRecord",
+    "RunSteps",
     "SitePick",
     "batch_files",
     "expand",
@@ -447,15 +452,24 @@ def run_hash(scenario: Scenario, inputs_digest: str, *, frontier: bool) -> str:
 # Worker tasks (run on the Dask workers; no file writes)
 
 
+class RunSteps(NamedTuple):
+    """The pipeline's steps a batch runs on the workers (module-level, so they pickle)."""
+
+    load: Callable[[Scenario], PlanInputs]
+    """Loads a scenario's inputs (:func:`siteplan.pipeline.load_inputs`)."""
+    plan: Callable[..., PlanResult]
+    """Runs one plan as ``plan(scenario, inputs=..., frontier=...)`` (``pipeline.run``)."""
+
+
 @dataclass(frozen=True)
 class _Failure:
     error_type: str
     message: str
 
 
-def _load_task(scenario: Scenario) -> pipeline.PlanInputs | _Failure:
+def _load_task(load: Callable[[Scenario], PlanInputs], scenario: Scenario) -> PlanInputs | _Failure:
     try:
-        return pipeline.load_inputs(scenario)
+        return load(scenario)
     except Exception as err:  # isolate the run: report it, never crash the batch
         return _Failure(type(err).__name__, str(err))
 
@@ -472,7 +486,7 @@ def _failed(run: BatchRun, run_id: str, error_type: str, message: str) -> RunRec
     )
 
 
-def _record(run: BatchRun, run_id: str, result: pipeline.PlanResult) -> RunRecord:
+def _record(run: BatchRun, run_id: str, result: PlanResult) -> RunRecord:
     cams = result.cameras
     picks = tuple(
         SitePick(
@@ -524,14 +538,18 @@ def _prevented(summary: dict[str, Any]) -> tuple[float | None, float | None, flo
 
 
 def _run_task(
-    run: BatchRun, run_id: str, inputs: pipeline.PlanInputs | _Failure, frontier: bool
+    plan: Callable[..., PlanResult],
+    run: BatchRun,
+    run_id: str,
+    inputs: PlanInputs | _Failure,
+    frontier: bool,
 ) -> RunRecord:
     if isinstance(inputs, _Failure):
         return _failed(run, run_id, inputs.error_type, inputs.message)
     if run.scenario is None:  # pragma: no cover - invalid variants are never submitted
         return _failed(run, run_id, "ScenarioError", run.error or "invalid scenario")
     try:
-        result = pipeline.run(run.scenario, inputs=inputs, frontier=frontier)
+        result = plan(run.scenario, inputs=inputs, frontier=frontier)
     except Exception as err:  # isolate the run: report it, never crash the batch
         return _failed(run, run_id, type(err).__name__, str(err))
     return _record(run, run_id, result)
@@ -617,7 +635,9 @@ def _plan(runs: list[BatchRun], stored: Mapping[str, RunRecord], frontier: bool)
     return _Plan(runs=runs, ids=ids, digests=digests, known=known)
 
 
-def _submit(client: Client, plan: _Plan, frontier: bool) -> dict[Future, tuple[BatchRun, str]]:
+def _submit(
+    client: Client, plan: _Plan, frontier: bool, steps: RunSteps
+) -> dict[Future, tuple[BatchRun, str]]:
     loads: dict[str, Future] = {}
     futures: dict[Future, tuple[BatchRun, str]] = {}
     submitted: set[str] = set()
@@ -626,9 +646,17 @@ def _submit(client: Client, plan: _Plan, frontier: bool) -> dict[Future, tuple[B
             continue
         submitted.add(run_id)
         if digest not in loads:
-            loads[digest] = client.submit(_load_task, run.scenario, key=f"siteplan-inputs-{digest}")
+            loads[digest] = client.submit(
+                _load_task, steps.load, run.scenario, key=f"siteplan-inputs-{digest}"
+            )
         fut = client.submit(
-            _run_task, run, run_id, loads[digest], frontier, key=f"siteplan-run-{run_id}"
+            _run_task,
+            steps.plan,
+            run,
+            run_id,
+            loads[digest],
+            frontier,
+            key=f"siteplan-run-{run_id}",
         )
         futures[fut] = (run, run_id)
     return futures
@@ -656,6 +684,7 @@ def _normalise(
 def run_many(
     scenarios: Scenario | Iterable[Scenario | BatchRun],
     *,
+    steps: RunSteps,
     sweep: SweepConfig | None = None,
     client: Client | None = None,
     scheduler: str | None = None,
@@ -672,6 +701,8 @@ def run_many(
     ----------
     scenarios
         A scenario (its ``[sweep]`` expanded), scenarios, or prepared :class:`BatchRun`.
+    steps
+        The pipeline's load and run steps (:func:`siteplan.pipeline.run_many` gives them).
     sweep
         A sweep applied to every scenario instead of its own ``[sweep]``.
     client
@@ -709,7 +740,7 @@ def run_many(
             log.info("batch: %d runs (%d done before); dashboard %s", total, n_cached, link)
             if progress:
                 progress(BatchStatus(len(records), failed, total, link, None))
-            futures = _submit(dask, plan, frontier)
+            futures = _submit(dask, plan, frontier, steps)
             for fut in as_completed(futures):
                 rec = _outcome(fut, *futures[fut])
                 records[rec.run_id] = rec

@@ -532,7 +532,7 @@ def batch(
             console=err_console,
             disable=_options().quiet,
         ) as progress:
-            result = batch_mod.run_many(
+            result = pipeline.run_many(
                 runs,
                 scheduler=scheduler,
                 n_workers=workers,

@@ -12,7 +12,7 @@ import logging
 import os
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -22,8 +22,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from siteplan import corridors as corridors_mod
 from siteplan import (
+    batch,
     coverage,
     followup,
     legal,
@@ -34,6 +34,7 @@ from siteplan import (
     procurement,
     scoring,
 )
+from siteplan import corridors as corridors_mod
 from siteplan.config import Scenario
 from siteplan.crs import parse_crs
 from siteplan.errors import InputError, InputWarning
@@ -59,6 +60,7 @@ __all__ = [
     "load_inputs",
     "run",
     "run_followup",
+    "run_many",
     "summarise",
 ]
 
@@ -1047,6 +1049,32 @@ def summarise(
             "strak_policy": scenario.legal.strak_policy,
         },
     }
+
+
+def run_many(
+    scenarios: Scenario | Iterable[Scenario | batch.BatchRun], **options: Any
+) -> batch.BatchResult:
+    """
+    Run many scenarios, or the variants of a sweep, on Dask: each one as :func:`run` runs it.
+
+    Each distinct input set is loaded once on the cluster (:func:`load_inputs`) and shared by
+    the variants that use it; each run is isolated (a failing one carries its error).
+
+    Parameters
+    ----------
+    scenarios
+        A scenario (its ``[sweep]`` expanded), scenarios, or prepared
+        :class:`siteplan.batch.BatchRun`.
+    **options
+        The options of :func:`siteplan.batch.run_many`: ``sweep``, ``client``, ``scheduler``,
+        ``n_workers``, ``frontier``, ``stored``, ``progress``, ``checkpoint``.
+
+    Returns
+    -------
+    result
+        The records and the batch tables.
+    """
+    return batch.run_many(scenarios, steps=batch.RunSteps(load=load_inputs, plan=run), **options)
 
 
 def run_followup(

@@ -231,7 +231,7 @@ def test_sweep_on_two_workers(tmp_path, client):
     }
     scenario = load_scenario(_scenario_file(tmp_path, "town", sweep=sweep))
     seen: list[batch.BatchStatus] = []
-    result = batch.run_many(scenario, client=client, progress=seen.append)
+    result = pipeline.run_many(scenario, client=client, progress=seen.append)
     assert list(result.runs["status"]) == ["ok"] * 4, result.runs["error"].tolist()
     assert seen[0].record is None
     assert seen[0].n_total == 4
@@ -257,7 +257,7 @@ def test_broken_scenario_is_isolated_and_rerun_skips_finished(tmp_path):
     good = _scenario_file(tmp_path, "good")
     broken = _scenario_file(tmp_path, "broken", incidents=str(broken_csv))
     with pytest.raises(Exception) as info:  # noqa: PT011 - the message is what matters
-        batch.pipeline.load_inputs(load_scenario(broken))
+        pipeline.load_inputs(load_scenario(broken))
     expected = str(info.value)
     out = tmp_path / "out"
     runner = CliRunner()
@@ -274,7 +274,7 @@ def test_broken_scenario_is_isolated_and_rerun_skips_finished(tmp_path):
     assert len(stored) == 1
     # again: the finished run is taken from the folder; only the broken one is tried
     seen: list[batch.BatchStatus] = []
-    again = batch.run_many(
+    again = pipeline.run_many(
         batch.runs_from_files([good, broken]), stored=stored, progress=seen.append, n_workers=1
     )
     assert again.n_cached == 1
