@@ -12,7 +12,8 @@ files; with ``out_dir`` they are stored there and a later call skips them.
 frequency of each site, the sensitivity of the result to each swept assumption).
 For one very large city, :func:`tiled_camera_options` (the ray casting) and
 :func:`tiled_coverage_matrix` split the costly coverage steps by spatial tiles across the same
-workers; both equal the single-process build exactly.
+workers, and :func:`tiled_view_classes` the legal class of every view; each equals the
+single-process build exactly.
 
 This is pure orchestration over the pipeline's steps; it is the only Dask user. With a
 remote scheduler the workers must see the scenario's input files at the same paths.
@@ -52,9 +53,10 @@ import shapely
 from distributed import Client, Future, LocalCluster, as_completed
 from pydantic import ValidationError
 
-from siteplan import coverage
+from siteplan import coverage, legal
 from siteplan.config import (
     CameraModel,
+    LegalConfig,
     Scenario,
     SweepConfig,
     SweepRange,
@@ -88,6 +90,7 @@ __all__ = [
     "summarise_runs",
     "tiled_camera_options",
     "tiled_coverage_matrix",
+    "tiled_view_classes",
     "write_batch",
 ]
 
@@ -1036,6 +1039,52 @@ TILE_MARGIN_M = 1.0
 
 #: The site columns :func:`siteplan.coverage.camera_options` reads (besides the geometry).
 _SITE_COLUMNS = ("mount", "area", "legal_class", "facade_normal_deg")
+
+
+def tiled_view_classes(
+    footprints: gpd.GeoDataFrame,
+    stop_areas: gpd.GeoDataFrame,
+    strak: gpd.GeoDataFrame | None = None,
+    *,
+    config: LegalConfig,
+    client: Client,
+    tile_m: float = 1000.0,
+) -> np.ndarray:
+    """
+    :func:`siteplan.legal.view_classes`, computed tile by tile on the Dask workers.
+
+    Views are grouped by the tile of their footprint's centre; every tile sees the whole
+    stop-area and stråk layers (small, sent once to every worker), so each view gets exactly
+    the class the single-process call gives it.
+
+    Parameters
+    ----------
+    footprints, stop_areas, strak, config
+        As for :func:`siteplan.legal.view_classes`.
+    client
+        A connected Dask client.
+    tile_m
+        Tile side in metres.
+
+    Returns
+    -------
+    classes
+        Object array of classes, in the order of `footprints`.
+    """
+    if not len(footprints):
+        return legal.view_classes(footprints, stop_areas, strak, config=config)
+    centre = footprints.geometry.centroid
+    groups = _tile_groups(np.column_stack([centre.x, centre.y]), tile_m)
+    areas = client.scatter(stop_areas, broadcast=True)
+    lines = None if strak is None else client.scatter(strak, broadcast=True)
+    parts = [
+        client.submit(legal.view_classes, footprints.iloc[idx], areas, lines, config=config)
+        for idx in groups
+    ]
+    out = np.empty(len(footprints), dtype=object)
+    for idx, part in zip(groups, client.gather(parts), strict=True):
+        out[idx] = part
+    return out
 
 
 def _tile_groups(xy: np.ndarray, tile_m: float) -> list[np.ndarray]:

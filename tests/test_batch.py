@@ -354,6 +354,27 @@ def test_tiled_camera_options_equal_the_single_process_options(sample_sites, cli
         assert np.array_equal(other.indices, matrix.indices)
 
 
+@pytest.mark.slow
+def test_tiled_view_classes_equal_the_single_process_classes(sample_sites, client):
+    scenario, buildings, corr, sites = sample_sites
+    inputs = pipeline.load_inputs(scenario)
+    areas = legal.stop_areas(
+        inputs.transit.stops,
+        radius_m=scenario.legal.stop_area_radius_m,
+        departures=inputs.transit.departures,
+    )
+    strak = legal.strak_segments(corr)
+    views = coverage.camera_options(
+        sites, scenario.cameras, buildings=buildings, corridors=corr, azimuths_per_site=8
+    )
+    single = legal.view_classes(views, areas, strak, config=scenario.legal)
+    tiled = batch.tiled_view_classes(
+        views, areas, strak, config=scenario.legal, client=client, tile_m=400.0
+    )
+    assert len(set(single)) == 3  # every class occurs: the comparison means something
+    assert tiled.tolist() == single.tolist()
+
+
 def test_tiled_camera_options_need_unique_site_ids():
     cameras = load_scenario(SAMPLE / "scenario.toml").cameras
     sites = gpd.GeoDataFrame(
