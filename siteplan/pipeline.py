@@ -610,6 +610,7 @@ def _portfolio(
         stability_draws=pf.stability_draws,
         seed=scenario.placement.seed,
         frontier=sweep,
+        proven_gap=scenario.placement.frontier_proven_gap,
     )
 
 

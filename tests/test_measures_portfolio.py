@@ -12,9 +12,9 @@ import scipy.sparse as sp
 from shapely.geometry import LineString, Point
 
 from siteplan.measures.catalogue import Measure
-from siteplan.measures.plans import effect_draws, solve_family
+from siteplan.measures.plans import effect_draws, plan_portfolio, solve_family
 from siteplan.measures.portfolio import build_portfolio, incident_strata
-from siteplan.placement import CameraPlacement
+from siteplan.placement import CameraPlacement, budget_frontier
 from siteplan.problem import PlacementProblem
 
 CRS = "EPSG:3006"
@@ -261,3 +261,24 @@ def test_raising_the_perceived_weight_changes_the_plan() -> None:
     )
     done = pf.prevented(["light:c1"])
     assert (done.incidents, done.perceived) == pytest.approx((2.5, 2.0))
+
+
+def test_plan_portfolio_puts_each_plan_on_its_frontier() -> None:
+    pf, _ = portfolio()
+
+    def sweep(problem: PlacementProblem) -> pd.DataFrame:
+        return budget_frontier(problem, [150.0, 200.0], method="milp")
+
+    result = plan_portfolio(
+        pf, factory, 200.0, n_draws=50, stability_draws=2, seed=0, frontier=sweep
+    )
+    assert list(result.plans) == ["mix", "cameras", "lighting"]
+    assert result.plans["mix"].prevented_per_year == pytest.approx(3.25)
+    front = result.frontier.set_index(["family", "budget_sek"])
+    for family, plan in result.plans.items():
+        row = front.loc[(family, 200.0)]
+        assert row["objective"] == pytest.approx(plan.objective)
+        assert bool(row["proven"])
+    # With 150 SEK only one measure fits: the lighting (2.5 a year) in the mix.
+    assert front.loc[("mix", 150.0), "objective"] == pytest.approx(2.5)
+    assert result.measures["frequency"].between(0, 1).all()

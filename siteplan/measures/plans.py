@@ -329,6 +329,33 @@ def _with_frequency(table: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFrame:
     return table.assign(frequency=table["measure"].map(mean).astype(float))
 
 
+def _with_plan(
+    front: pd.DataFrame, plan: PortfolioPlan, budget_sek: float, proven_gap: float
+) -> pd.DataFrame:
+    """
+    The family's frontier with its plan at the plan's own budget.
+
+    The sweep spends less work per budget than the plan, so at that budget the plan (longer
+    search, tighter bound) replaces the sweep's point when it is at least as good.
+    """
+    at = front.index[front["budget_sek"] == budget_sek]
+    if not len(at) or not plan.objective >= front.at[at[0], "objective"]:
+        return front
+    front = front.copy()
+    row = at[0]
+    bound = min(plan.bound, float(front.at[row, "bound"]))
+    gap = (bound - plan.objective) / bound if bound > 0 else 0.0
+    front.loc[row, ["objective", "bound", "gap", "cost_sek"]] = [
+        plan.objective,
+        bound,
+        gap,
+        plan.cost_sek,
+    ]
+    front.loc[row, "status"] = plan.status
+    front.loc[row, "proven"] = bool(gap <= proven_gap)
+    return front
+
+
 def families_of(portfolio: Portfolio) -> list[str]:
     """The families this portfolio can form: the mix, and cameras / lighting when present."""
     kinds = {m.kind for m in portfolio.measures}
@@ -347,6 +374,7 @@ def plan_portfolio(
     stability_draws: int,
     seed: int,
     frontier: Callable[[PlacementProblem], pd.DataFrame] | None = None,
+    proven_gap: float = 0.005,
 ) -> PortfolioResult:
     """
     Solve every family at the budget; intervals, the measure table and robustness of the mix.
@@ -368,6 +396,9 @@ def plan_portfolio(
     frontier
         Sweeps a family's problem over the budgets (e.g. a partial of
         :func:`siteplan.placement.budget_frontier`); None: no frontier.
+    proven_gap
+        A frontier point is ``proven`` when its gap is at most this share; the plan itself
+        replaces the sweep's point at its budget.
 
     Returns
     -------
@@ -395,6 +426,7 @@ def plan_portfolio(
     if frontier is not None:
         for family in plans:
             front = frontier(_family_problem(portfolio, family))
+            front = _with_plan(front, plans[family], budget_sek, proven_gap)
             fronts.append(front.assign(family=family))
     return PortfolioResult(
         portfolio=portfolio,
