@@ -696,15 +696,13 @@ class MeasureConfig(_Section):
     lamp_spacing_m: PositiveFloat | None = None
     """Lighting only: new lamps are placed this far apart, and a corridor stretch farther than
     half of it from every street lamp is dark; None: the default (30 m)."""
-    max_units: int | None = Field(default=None, ge=0)
-    """Most units of the measure in a plan; None: the kind's default (no limit)."""
 
     @model_validator(mode="after")
     def _fits_kind(self) -> MeasureConfig:
         if self.kind == "camera":
             priced = [
                 key
-                for key in ("unit", "capex_sek", "opex_sek_per_year", "reach_m", "max_units")
+                for key in ("unit", "capex_sek", "opex_sek_per_year", "reach_m")
                 if getattr(self, key) is not None
             ]
             if priced:

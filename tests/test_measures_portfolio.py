@@ -38,7 +38,6 @@ def measure(name: str, kind: str, reduction: float, **changes: object) -> Measur
         evidence="moderate",
         perceived_effect=0.0,
         lamp_spacing_m=30.0,
-        max_units=None,
     )
     return dataclasses.replace(base, **changes)
 

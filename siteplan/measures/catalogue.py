@@ -50,7 +50,6 @@ class _KindDefaults(pydantic.BaseModel):
     hours: MeasureHours = "all"
     perceived_effect: float = pydantic.Field(default=0.0, ge=0.0, le=1.0)
     lamp_spacing_m: float | None = pydantic.Field(default=None, gt=0.0)
-    max_units: int | None = pydantic.Field(default=None, ge=0)
     effect: EffectPrior
 
 
@@ -64,7 +63,6 @@ _PLAIN_KEYS = (
     "hours",
     "perceived_effect",
     "lamp_spacing_m",
-    "max_units",
 )
 
 
@@ -106,8 +104,6 @@ class Measure:
     lamp_spacing_m
         Lighting: the spacing of new lamps; a corridor stretch farther than half of it from
         every lamp is dark. None for other kinds.
-    max_units
-        Most units in a plan; None: no limit.
     title_sv
         Swedish title; None: `title`.
     """
@@ -128,7 +124,6 @@ class Measure:
     evidence: Evidence
     perceived_effect: float
     lamp_spacing_m: float | None
-    max_units: int | None
     title_sv: str | None = None
 
     @property
@@ -190,7 +185,6 @@ def _measure_from_table(kind: str, table: Mapping[str, Any]) -> Measure:
         hours=row.hours,
         perceived_effect=row.perceived_effect,
         lamp_spacing_m=row.lamp_spacing_m,
-        max_units=row.max_units,
         title_sv=row.title_sv,
         **_effect_fields(row.effect),
     )
