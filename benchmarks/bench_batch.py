@@ -13,15 +13,14 @@ import platform
 import resource
 import time
 import warnings
-from pathlib import Path
 
+from _results import write_section
 from distributed import Client, LocalCluster
 
 from siteplan import pipeline
 from siteplan.config import SweepConfig, load_scenario
 from siteplan.datasets import get_path
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 START, END = "<!-- batch:start -->", "<!-- batch:end -->"
 
 LIGHT_COVERAGE = {"max_sites": 40, "azimuths_per_site": 4, "sample_step_m": 20.0}
@@ -94,11 +93,7 @@ scenario's input files at the same paths, e.g. on a shared disk), then run
 `siteplan batch scenario.toml --sweep sweep.toml --scheduler tcp://HOST:8786 --out maps/batch`;
 `pipeline.run_many(..., scheduler="tcp://HOST:8786")` does the same from Python.
 {END}"""
-    old = RESULTS.read_text("utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if START in old:
-        head, rest = old.split(START, 1)
-        old = head + rest.split(END, 1)[1].lstrip("\n")
-    RESULTS.write_text(old.rstrip("\n") + "\n\n" + text + "\n", encoding="utf-8")
+    write_section(text, START, END)
     print(text)
 
 

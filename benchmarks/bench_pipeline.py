@@ -13,12 +13,13 @@ import time
 import warnings
 from pathlib import Path
 
+from _results import write_section
+
 from siteplan import pipeline
 from siteplan.config import load_scenario
 from siteplan.datasets import get_path
 from siteplan.io.outputs import write_plan
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 START, END = "<!-- pipeline:start -->", "<!-- pipeline:end -->"
 
 
@@ -54,11 +55,7 @@ gap {s["solver"]["gap"]:.3%} ({s["solver"]["method"]}, {s["solver"]["status"]}).
 
 Peak resident memory (getrusage maxrss): {rss_mib:,.0f} MiB.
 {END}"""
-    old = RESULTS.read_text("utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if START in old:
-        head, rest = old.split(START, 1)
-        old = head + rest.split(END, 1)[1].lstrip("\n")
-    RESULTS.write_text(old.rstrip("\n") + "\n\n" + text + "\n", encoding="utf-8")
+    write_section(text, START, END)
     print(text)
 
 

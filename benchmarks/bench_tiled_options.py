@@ -20,19 +20,18 @@ import platform
 import time
 import warnings
 from collections.abc import Callable
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from _results import write_section
 from distributed import Client, LocalCluster
 
 from siteplan import batch, coverage, legal, pipeline
 from siteplan.config import Scenario, load_scenario
 from siteplan.datasets import get_path
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 START, END = "<!-- tiled:start -->", "<!-- tiled:end -->"
 
 
@@ -134,11 +133,7 @@ footprint travels back to the client ({n_coords / 1e6:.1f} M coordinates, {mib:,
 arrays); on this busy 2-core machine that transfer costs more than splitting the casting saves.
 Tiling pays off with idle cores or workers on other machines.
 {END}"""
-    old = RESULTS.read_text("utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if START in old:
-        head, rest = old.split(START, 1)
-        old = head + rest.split(END, 1)[1].lstrip("\n")
-    RESULTS.write_text(old.rstrip("\n") + "\n\n" + text + "\n", encoding="utf-8")
+    write_section(text, START, END)
     print(text)
 
 
