@@ -9,7 +9,9 @@ RESULTS = Path(__file__).with_name("RESULTS.md")
 
 def write_section(text: str, start: str, end: str) -> None:
     """
-    Replace the section between `start` and `end` in RESULTS.md by `text` (or append it).
+    Replace the section between `start` and `end` in RESULTS.md by `text`, in place.
+
+    A section not yet in the file is appended at its end.
 
     Parameters
     ----------
@@ -19,7 +21,11 @@ def write_section(text: str, start: str, end: str) -> None:
         The section's marker comments.
     """
     old = RESULTS.read_text("utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if start in old:
+    if start in old and end in old:
         head, rest = old.split(start, 1)
-        old = head + rest.split(end, 1)[1].lstrip("\n")
-    RESULTS.write_text(old.rstrip("\n") + "\n\n" + text + "\n", encoding="utf-8")
+        new = head + text + rest.split(end, 1)[1]
+    else:
+        new = old.rstrip("\n") + "\n\n" + text + "\n"
+    tmp = RESULTS.with_suffix(".md.tmp")
+    tmp.write_text(new, encoding="utf-8")
+    tmp.replace(RESULTS)

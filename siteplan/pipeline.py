@@ -869,6 +869,12 @@ def _cameras(
     cams.loc[first, "capex_sek"] += (
         sites["site_cost_sek"].loc[cams.loc[first, "site_id"]].to_numpy()
     )
+    # Likewise the site's paperwork, to the first camera there that needs it.
+    needs = problem.option_paperwork[problem.options.index.get_indexer(opts.index)]
+    paper_first = needs & ~cams["site_id"].where(needs).duplicated().to_numpy()
+    paper_sek = problem.site_paperwork_sek[sites.index.get_indexer(cams["site_id"])]
+    cams["total_cost_sek"] += np.where(paper_first, paper_sek, 0.0)
+    cams["capex_sek"] += np.where(paper_first, paper_sek, 0.0)
     foot = gpd.GeoDataFrame(
         cams.drop(columns="geometry").assign(geometry=opts.geometry.to_numpy()),
         geometry="geometry",

@@ -7,10 +7,17 @@ The model it states::
 
     maximise   sum_j w_j z_j                            (covered demand weight)
     subject to z_j <= sum_{o covers j} x_o               (a point counts once, if covered)
-               sum_o c_o x_o + sum_s f_s y_s <= B        (budget; f_s shared once per site)
+               sum_o c_o x_o + sum_s (f_s y_s + g_s q_s) <= B
+                                                         (budget; f_s and g_s once per site)
                x_o <= y_site(o)                          (a camera needs its site)
+               x_o <= q_site(o)  for o with paperwork    (its site's legal paperwork)
                sum_{o in slot} x_o <= 1                  (one azimuth per camera slot)
-               x, y binary; 0 <= z <= 1
+               x, y, q binary; 0 <= z <= 1
+
+``f_s`` is the site's mount and connectivity, ``g_s`` its legal paperwork (the 9 § assessment
+and 10 § entry, or a permit application): one per place, paid when any camera there films
+beyond the exempt stop area. Both columns are optional: without ``paperwork`` every option
+is priced as given and ``g_s = 0``.
 """
 
 from __future__ import annotations
@@ -24,7 +31,13 @@ import scipy.sparse as sp
 
 from siteplan.errors import InputError
 
-__all__ = ["OPTION_COLUMNS", "SITE_COLUMNS", "PlacementProblem"]
+__all__ = [
+    "OPTION_COLUMNS",
+    "OPTION_PAPERWORK",
+    "SITE_COLUMNS",
+    "SITE_PAPERWORK",
+    "PlacementProblem",
+]
 
 #: Columns of `PlacementProblem.options` (index `option_id`, geometry = visibility footprint).
 OPTION_COLUMNS = (
@@ -39,8 +52,13 @@ OPTION_COLUMNS = (
     "area",  # priority area name or None
     "capex_sek",  # camera + VMS licence (+ paperwork for general sites)
     "opex_sek_per_year",
-    "cost_sek",  # option's own cost over the horizon, excluding the shared site cost
+    "cost_sek",  # option's own cost over the horizon, excluding the shared site costs
 )
+
+#: Optional option column: True where the option needs its site's legal paperwork.
+OPTION_PAPERWORK = "paperwork"
+#: Optional site column: the site's legal paperwork in SEK, paid once if any option needs it.
+SITE_PAPERWORK = "paperwork_sek"
 
 #: Columns of `PlacementProblem.sites` (index `site_id`, geometry = Point).
 SITE_COLUMNS = (
@@ -119,6 +137,36 @@ class PlacementProblem:
     def site_cost_sek(self) -> np.ndarray:
         """Shared cost of each site, aligned with `sites`."""
         return self.sites["site_cost_sek"].to_numpy(dtype=float)
+
+    @property
+    def option_paperwork(self) -> np.ndarray:
+        """For each option, True where it needs its site's paperwork (all False if unset)."""
+        if OPTION_PAPERWORK not in self.options.columns:
+            return np.zeros(len(self.options), dtype=bool)
+        return self.options[OPTION_PAPERWORK].fillna(False).to_numpy(dtype=bool)
+
+    @property
+    def site_paperwork_sek(self) -> np.ndarray:
+        """Legal paperwork of each site in SEK, paid once (zeros if unset)."""
+        if SITE_PAPERWORK not in self.sites.columns:
+            return np.zeros(len(self.sites))
+        return self.sites[SITE_PAPERWORK].fillna(0.0).to_numpy(dtype=float)
+
+    def plan_cost_sek(self, pos: np.ndarray) -> float:
+        """
+        Cost in SEK of the options at rows `pos`.
+
+        Their own costs, plus each site's shared cost once and its paperwork once if a chosen
+        option there needs it.
+        """
+        pos = np.asarray(pos, dtype=np.int64)
+        site = self.site_index[pos]
+        paper = site[self.option_paperwork[pos]]
+        return float(
+            self.option_cost_sek[pos].sum()
+            + self.site_cost_sek[np.unique(site)].sum()
+            + self.site_paperwork_sek[np.unique(paper)].sum()
+        )
 
     def slot_codes(self) -> np.ndarray:
         """Integer code of each option's slot."""

@@ -147,10 +147,11 @@ def bill_of_quantities(
 
     Items: camera models (count × catalogue capex; opex per year), VMS licences (one per
     camera), mounts by type and connectivity (one per site, charged to the phase and area of
-    the site's first camera), paperwork (``paperwork_hours × hourly_rate_sek`` per camera where
-    the regime asks for it: ``general`` and ``stop_area_borderline`` cameras, classed by what
-    they film; every camera under ``kbl-2018``) and the permit allowance
-    (``permit_penalty_sek`` per camera where a permit is needed). An ``other``
+    the site's first camera), paperwork (``paperwork_hours × hourly_rate_sek`` once per site
+    that has a camera the regime asks it for: ``general`` and ``stop_area_borderline``
+    cameras, classed by what they film; every camera under ``kbl-2018``; the assessment is
+    made per place) and the permit allowance (``permit_penalty_sek`` once per such site where
+    a permit is needed). An ``other``
     row appears only if the cameras' own costs differ from the prices (e.g. a changed price
     list). Each phase gets a total row when there are several phases, and the bill ends with
     the grand total.
@@ -250,14 +251,19 @@ def _priced_mounts(cams: pd.DataFrame, sites: pd.DataFrame | None, scenario: Sce
 
 
 def _obligations(cams: pd.DataFrame, regime: str) -> tuple[np.ndarray, np.ndarray]:
-    """Which cameras carry the paperwork cost, and which the permit allowance."""
+    """
+    Which cameras carry their site's paperwork cost, and which its permit allowance.
+
+    One camera per site: the first there that needs it (the assessment is per place).
+    """
     n = len(cams)
     # Every class but stop_area carries the paperwork: borderline views get the full 9 §
     # assessment (a permit application under kbl-2020) with the exemption as an annex.
     needs = cams["legal_class"].astype(str).to_numpy() != "stop_area"
     if regime == "kbl-2018":
-        return np.ones(n, bool), np.ones(n, bool)
-    return needs, needs if regime == "kbl-2020" else np.zeros(n, bool)
+        needs = np.ones(n, bool)
+    first = needs & ~cams["site_id"].where(needs).duplicated().to_numpy()
+    return first, first if regime in ("kbl-2018", "kbl-2020") else np.zeros(n, bool)
 
 
 def _item_lines(
@@ -304,10 +310,10 @@ def _item_lines(
             )
         if paperwork[i]:
             price = costs.paperwork_hours * costs.hourly_rate_sek
-            lines.append(line("paperwork", paperwork_desc, pcs, price))
+            lines.append(line("paperwork", paperwork_desc, per_site, price))
         if permit[i]:
             desc = t("procurement.desc.permit", lang)
-            lines.append(line("permit", desc, pcs, costs.permit_penalty_sek))
+            lines.append(line("permit", desc, per_site, costs.permit_penalty_sek))
     return pd.DataFrame(lines, columns=[c for c in BOQ_COLUMNS if c != "total_cost_sek"])
 
 

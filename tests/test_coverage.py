@@ -474,21 +474,23 @@ def test_dominated_options_within_a_slot() -> None:
 
 
 @pytest.mark.parametrize(
-    ("regime", "legal_class", "capex"),
+    ("regime", "legal_class", "paperwork", "site_paperwork"),
     [
-        # camera 9 000 + VMS 2 000 + paperwork 16 h × 750 = 12 000 + permit risk 15 000
-        ("kbl-2020", "general", 38_000),
-        ("kbl-2020", "stop_area", 11_000),
+        # per site: paperwork 16 h × 750 = 12 000 + permit risk 15 000
+        ("kbl-2020", "general", True, 27_000),
+        ("kbl-2020", "stop_area", False, 27_000),
         # borderline: a permit application with the exemption argument as an annex (kbl-2020),
         # the full 9 § assessment and a 10 § entry (kbl-2025)
-        ("kbl-2020", "stop_area_borderline", 38_000),
-        ("kbl-2025", "general", 23_000),
-        ("kbl-2025", "stop_area_borderline", 23_000),
-        ("kbl-2025", "stop_area", 11_000),
-        ("kbl-2018", "stop_area", 38_000),
+        ("kbl-2020", "stop_area_borderline", True, 27_000),
+        ("kbl-2025", "general", True, 12_000),
+        ("kbl-2025", "stop_area_borderline", True, 12_000),
+        ("kbl-2025", "stop_area", False, 12_000),
+        ("kbl-2018", "stop_area", True, 27_000),
     ],
 )
-def test_option_costs_by_hand(regime: str, legal_class: str, capex: float) -> None:
+def test_option_costs_by_hand(
+    regime: str, legal_class: str, paperwork: bool, site_paperwork: float
+) -> None:
     sites = sites_frame([Point(0, 0)], ["s"], legal=[legal_class])
     options = pd.DataFrame(
         {"site_id": ["s", "s"], "model": [CAM_4MP_60.model] * 2},
@@ -502,10 +504,13 @@ def test_option_costs_by_hand(regime: str, legal_class: str, capex: float) -> No
         budget=BudgetConfig(horizon_years=2),
         regime=regime,
     )
-    assert list(costs["capex_sek"]) == [capex, capex]
+    # camera 9 000 + VMS 2 000; the paperwork is the site's, paid once whatever the cameras
+    assert list(costs["capex_sek"]) == [11_000, 11_000]
+    assert list(costs["paperwork"]) == [paperwork, paperwork]
+    assert cv.site_paperwork_sek(CostsConfig(), regime) == site_paperwork
     assert list(costs["opex_sek_per_year"]) == [3_000, 3_000]
     # Two years of operation; the site's 27 500 is not in the option's cost.
-    assert list(costs["cost_sek"]) == [capex + 6_000, capex + 6_000]
+    assert list(costs["cost_sek"]) == [11_000 + 6_000, 11_000 + 6_000]
 
 
 def test_option_costs_use_the_option_class_by_view() -> None:
@@ -527,7 +532,7 @@ def test_option_costs_use_the_option_class_by_view() -> None:
         budget=BudgetConfig(horizon_years=2),
         regime="kbl-2025",
     )
-    assert list(costs["capex_sek"]) == [11_000, 23_000, 11_000]  # None: the site's class
+    assert list(costs["paperwork"]) == [False, True, False]  # None: the site's class
 
 
 def test_option_costs_unknown_model() -> None:
@@ -595,9 +600,13 @@ def test_build_problem_is_valid(town: dict) -> None:
     stop = opts[opts["site_id"] == "stop-st1"]
     assert len(stop)
     assert (stop.loc[stop["model"] == CAM_4MP_60.model, "capex_sek"] == 11_000).all()
+    assert not stop["paperwork"].any()
     general = opts[(opts["legal_class"] == "general") & (opts["model"] == CAM_4MP_60.model)]
-    assert (general["capex_sek"] == 38_000).all()
-    assert (general["cost_sek"] == 38_000 + 2 * 3_000).all()
+    assert (general["capex_sek"] == 11_000).all()
+    assert general["paperwork"].all()
+    assert (general["cost_sek"] == 11_000 + 2 * 3_000).all()
+    # kbl-2020: paperwork 12 000 and permit risk 15 000, once per site
+    assert (sites["paperwork_sek"] == 27_000).all()
     # Site cost is shared, once per site: mount + connectivity + 2 years of connectivity opex.
     assert sites.loc["lamp-node/1", "site_cost_sek"] == 17_500 + 10_000 + 2 * 1_200
     assert problem.weights.sum() == pytest.approx((town["corridors"]["score"] * 50).sum())
@@ -718,6 +727,8 @@ def test_build_problem_classes_options_by_view_and_masks(town: dict) -> None:
     assert (masked["legal_class"] == "stop_area").all()
     assert ((masked["mask_lost_share"] > 0) & (masked["mask_lost_share"] < 1)).all()
     assert (opts.loc[~opts.index.str.endswith("/mask"), "mask_lost_share"] == 0).all()
-    # exempt options carry no paperwork: 11 000 capex against 23 000 for the others
-    assert set(opts.loc[exempt & (opts["model"] == CAM_4MP_60.model), "capex_sek"]) == {11_000}
-    assert set(opts.loc[~exempt & (opts["model"] == CAM_4MP_60.model), "capex_sek"]) == {23_000}
+    # exempt options need no paperwork; the others their site's (12 000 per site)
+    assert not opts.loc[exempt, "paperwork"].any()
+    assert opts.loc[~exempt, "paperwork"].all()
+    assert set(opts.loc[opts["model"] == CAM_4MP_60.model, "capex_sek"]) == {11_000}
+    assert (problem.sites["paperwork_sek"] == 12_000).all()

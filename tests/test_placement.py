@@ -50,8 +50,14 @@ def make_problem(
     dem_area: list[str | None] | None = None,
     fixed: frozenset[str] = frozenset(),
     excluded: frozenset[str] = frozenset(),
+    paperwork_sek: float | None = None,
 ) -> PlacementProblem:
-    """A problem from plain lists: options are rows of `cover`, demand points its columns."""
+    """
+    A problem from plain lists: options are rows of `cover`, demand points its columns.
+
+    With `paperwork_sek`, every option not classed ``stop_area`` needs its site's paperwork,
+    which costs `paperwork_sek` once per site.
+    """
     n_opt, n_dem = cover.shape
     ids = [f"o{i}" for i in range(n_opt)]
     sites = sorted(site_cost)
@@ -87,6 +93,9 @@ def make_problem(
         crs="EPSG:3006",
         index=pd.Index(sites, name="site_id"),
     )
+    if paperwork_sek is not None:
+        options["paperwork"] = options["legal_class"] != "stop_area"
+        site_frame["paperwork_sek"] = float(paperwork_sek)
     demand = gpd.GeoDataFrame(
         {
             "corridor_id": [f"c{j // 3}" for j in range(n_dem)],
@@ -116,6 +125,7 @@ def random_problem(
     per_slot: int = 2,
     n_dem: int = 24,
     areas: bool = False,
+    paperwork_sek: float | None = None,
 ) -> PlacementProblem:
     """Random small instance: shared site costs, several headings per slot, integer weights."""
     rng = np.random.default_rng(seed)
@@ -137,6 +147,7 @@ def random_problem(
         legal=list(rng.choice(["stop_area", "general"], n_opt)),
         opt_area=[site_area[s] for s in site] if areas else None,
         dem_area=list(rng.choice(["A", "B", "C"], n_dem)) if areas else None,
+        paperwork_sek=paperwork_sek,
     )
 
 
@@ -152,7 +163,18 @@ def enumerate_optimum(
     opts = problem.options
     cover = problem.coverage.toarray()
     w = problem.weights
-    cost, site, site_cost = problem.option_cost_sek, problem.site_index, problem.site_cost_sek
+    cost = opts["cost_sek"].to_numpy(float)
+    site = problem.sites.index.get_indexer(opts["site_id"])
+    site_cost = problem.sites["site_cost_sek"].to_numpy(float)
+    paper = opts["paperwork"].to_numpy(bool) if "paperwork" in opts else np.zeros(len(opts), bool)
+    paper_sek = problem.sites.get("paperwork_sek", pd.Series(0.0, problem.sites.index))
+    paper_sek = paper_sek.to_numpy(float)
+
+    def spend_of(sel: list[int]) -> float:
+        ps = site[sel][paper[sel]]
+        own_and_site = cost[sel].sum() + site_cost[np.unique(site[sel])].sum()
+        return float(own_and_site + paper_sek[np.unique(ps)].sum())
+
     fixed = {opts.index.get_loc(f) for f in problem.fixed}
     banned = {opts.index.get_loc(f) for f in problem.excluded}
     if stop_area_only:
@@ -169,7 +191,7 @@ def enumerate_optimum(
         sel = [c for c in combo if c is not None]
         if not fixed <= set(sel):
             continue
-        spend = cost[sel].sum() + site_cost[np.unique(site[sel])].sum() if sel else 0.0
+        spend = spend_of(sel) if sel else 0.0
         if spend > budget + 1e-9:
             continue
         hit = cover[sel].any(axis=0) if sel else np.zeros(len(w), bool)
@@ -188,11 +210,14 @@ def enumerate_optimum(
 
 
 def plan_cost(problem: PlacementProblem, selected: list[str]) -> float:
-    pos = problem.options.index.get_indexer(selected)
-    return float(
-        problem.option_cost_sek[pos].sum()
-        + problem.site_cost_sek[np.unique(problem.site_index[pos])].sum()
-    )
+    """Own costs, each site's shared cost once and its paperwork once if any camera needs it."""
+    chosen = problem.options.loc[selected]
+    sites = problem.sites
+    total = chosen["cost_sek"].sum() + sites.loc[chosen["site_id"].unique(), "site_cost_sek"].sum()
+    if "paperwork" in chosen.columns:
+        papered = chosen.loc[chosen["paperwork"].astype(bool), "site_id"].unique()
+        total += sites.loc[papered, "paperwork_sek"].sum()
+    return float(total)
 
 
 def covered_weight(problem: PlacementProblem, selected: list[str]) -> float:
@@ -258,6 +283,52 @@ def test_hand_checked_instance() -> None:
     plan = CameraPlacement(budget_sek=15_000, method="milp").solve(problem)
     assert plan.objective_ == 7.0
     assert plan.covered_.tolist()[2] is True
+
+
+PAPER_CASES = [(seed, 25_000.0 + 15_000.0 * (seed % 3)) for seed in range(8)]
+
+
+@pytest.mark.parametrize(("seed", "budget"), PAPER_CASES)
+def test_paperwork_per_site_matches_enumeration_and_bounds_hold(seed: int, budget: float) -> None:
+    # Two camera slots per site, options randomly exempt (stop_area) or not: many sites mix
+    # both, so the paperwork is a second shared cost the engine must price once per site.
+    problem = random_problem(100 + seed, slots_per_site=2, paperwork_sek=8_000.0)
+    opt, _ = enumerate_optimum(problem, budget)
+    for method in ("milp", "auto"):
+        plan = CameraPlacement(budget_sek=budget, method=method, time_limit_s=10).solve(problem)
+        assert plan.objective_ == pytest.approx(opt)
+        assert plan.bound_ >= opt - 1e-9
+        assert plan.cost_sek_ == pytest.approx(plan_cost(problem, plan.selected_))
+        assert plan.cost_sek_ <= budget + 1e-6
+    g = greedy(problem, budget)
+    assert KHULLER * opt - 1e-9 <= g.greedy_objective <= g.objective <= opt + 1e-9
+    assert g.cost_sek == pytest.approx(plan_cost(problem, list(g.selected)))
+    assert lagrangian_bound(problem, budget).bound >= opt - 1e-9
+    assert lp_bound(problem, budget).bound >= opt - 1e-9
+
+
+def test_paperwork_is_paid_once_per_site_and_not_for_exempt_cameras() -> None:
+    # Site a: two general cameras (one paperwork); site b: one exempt, one general camera.
+    problem = make_problem(
+        np.eye(4, dtype=bool),
+        site=["a", "a", "b", "b"],
+        slot=["a1", "a2", "b1", "b2"],
+        cost=[10_000.0] * 4,
+        site_cost={"a": 5_000.0, "b": 5_000.0},
+        legal=["general", "stop_area_borderline", "stop_area", "general"],
+        paperwork_sek=8_000.0,
+    )
+    plan = CameraPlacement(budget_sek=1e6, method="milp").solve(problem)
+    assert sorted(plan.selected_) == ["o0", "o1", "o2", "o3"]
+    assert plan.cost_sek_ == pytest.approx(4 * 10_000 + 2 * 5_000 + 2 * 8_000)
+    # The exempt camera alone pays no paperwork: 10,000 + 5,000 fits 15,000.
+    only = CameraPlacement(budget_sek=15_000, method="milp").solve(problem)
+    assert only.selected_ == ["o2"]
+    assert only.cost_sek_ == pytest.approx(15_000)
+    # Both of site a's cameras with one paperwork fit 33,000 (per camera it would be 41,000).
+    two = CameraPlacement(budget_sek=33_000, method="auto").solve(problem)
+    assert len(two.selected_) == 2
+    assert two.cost_sek_ <= 33_000
 
 
 def test_shared_site_cost_is_paid_once() -> None:

@@ -13,7 +13,8 @@ The steps, each a pure function on in-memory frames in the working CRS (metres):
 3. :func:`demand_points` samples the corridors every few metres; each point carries the
    corridor score times the length it stands for.
 4. :func:`coverage_matrix` says which option sees which demand point.
-5. :func:`option_costs` prices each option (camera, licence, paperwork, permit risk).
+5. :func:`option_costs` prices each option (camera, licence) and says if it needs its site's
+   paperwork, priced once per site by :func:`site_paperwork_sek` (assessment, permit risk).
 6. :func:`build_problem` chains the above into a :class:`~siteplan.problem.PlacementProblem`
    (:mod:`siteplan.coverage.problem`).
 
@@ -41,6 +42,7 @@ from siteplan.coverage.options import (
     FACADE_MAX_TURN_DEG,
     camera_options,
     option_costs,
+    site_paperwork_sek,
 )
 from siteplan.coverage.problem import build_problem, coverage_matrix, demand_points
 from siteplan.coverage.sites import (
@@ -73,5 +75,6 @@ __all__ = [
     "demand_points",
     "footprint",
     "option_costs",
+    "site_paperwork_sek",
     "visibility_polygon",
 ]

@@ -40,6 +40,7 @@ __all__ = [
     "camera_options",
     "option_costs",
     "options_frame",
+    "site_paperwork_sek",
 ]
 
 log = logging.getLogger(__name__)
@@ -286,18 +287,17 @@ def option_costs(
     regime: str,
 ) -> pd.DataFrame:
     """
-    Price each option, apart from its site's shared cost.
+    Price each option, apart from its site's shared costs, and say if it needs paperwork.
 
-    ``capex_sek`` = camera capex + VMS licence, plus for options that need paperwork
-    ``paperwork_hours × hourly_rate_sek``, plus ``permit_penalty_sek`` where an IMY permit is
-    required. The legal class is the option's own (by what it films, see
-    :func:`siteplan.legal.classify_views`) where ``options`` has ``legal_class``, else its
-    site's. Every class but ``stop_area`` needs paperwork (borderline views get the full 9 §
-    assessment and a 10 § entry, with the exemption argument as an annex), and under
-    ``kbl-2018`` every option; a permit under ``kbl-2018`` (every option) and ``kbl-2020``
-    (every class but ``stop_area``).
-    ``cost_sek = capex_sek + opex_sek_per_year × horizon_years``. The site's mount and
-    connectivity are in ``sites.site_cost_sek``, paid once per site by the optimiser.
+    ``capex_sek`` = camera capex + VMS licence;
+    ``cost_sek = capex_sek + opex_sek_per_year × horizon_years``. ``paperwork`` is True where
+    the option needs its site's legal paperwork (:func:`site_paperwork_sek`), which the
+    optimiser pays once per site, like the mount and connectivity in ``sites.site_cost_sek``:
+    the assessment is made per place, not per camera. The legal class is the option's own (by
+    what it films, see :func:`siteplan.legal.classify_views`) where ``options`` has
+    ``legal_class``, else its site's. Every class but ``stop_area`` needs paperwork
+    (borderline views get the full 9 § assessment and a 10 § entry, with the exemption
+    argument as an annex), and under ``kbl-2018`` every option.
 
     Parameters
     ----------
@@ -317,7 +317,8 @@ def option_costs(
     Returns
     -------
     costs
-        Indexed like `options`: ``capex_sek``, ``opex_sek_per_year``, ``cost_sek``.
+        Indexed like `options`: ``capex_sek``, ``opex_sek_per_year``, ``cost_sek`` and
+        ``paperwork`` (bool).
 
     Raises
     ------
@@ -332,26 +333,31 @@ def option_costs(
         raise InputError(msg)
     needs = _legal_classes(options, sites) != "stop_area"
     paperwork = np.ones(len(options), bool) if regime == "kbl-2018" else needs
-    permit = {"kbl-2018": np.ones(len(options), bool), "kbl-2020": needs}.get(
-        regime, np.zeros(len(options), bool)
-    )
     camera = options["model"].map({k: m.capex_sek for k, m in catalogue.items()}).to_numpy(float)
     opex = options["model"].map({k: m.opex_sek_per_year for k, m in catalogue.items()})
-    capex = (
-        camera
-        + costs.vms_licence_sek
-        + paperwork * costs.paperwork_hours * costs.hourly_rate_sek
-        + permit * costs.permit_penalty_sek
-    )
+    capex = camera + costs.vms_licence_sek
     opex = opex.to_numpy(dtype=float)
     return pd.DataFrame(
         {
             "capex_sek": capex,
             "opex_sek_per_year": opex,
             "cost_sek": capex + opex * budget.horizon_years,
+            "paperwork": paperwork,
         },
         index=options.index,
     )
+
+
+def site_paperwork_sek(costs: CostsConfig, regime: str) -> float:
+    """
+    The legal paperwork of one place (site) in SEK, paid once whatever its number of cameras.
+
+    ``paperwork_hours × hourly_rate_sek`` (the 9 § assessment and 10 § entry, or the permit
+    application), plus ``permit_penalty_sek`` under the permit regimes (``kbl-2018``,
+    ``kbl-2020``), where the cameras needing paperwork are those needing a permit.
+    """
+    permit = costs.permit_penalty_sek if regime in ("kbl-2018", "kbl-2020") else 0.0
+    return float(costs.paperwork_hours * costs.hourly_rate_sek + permit)
 
 
 def _legal_classes(options: pd.DataFrame, sites: pd.DataFrame) -> np.ndarray:

@@ -22,10 +22,15 @@ from siteplan import legal
 from siteplan.config import LegalConfig, Scenario
 from siteplan.coverage._common import geometry_array, nearest_rows, usable_mask, warn_skipped
 from siteplan.coverage.geometry import N_RAYS, building_obstacles, ray_distances
-from siteplan.coverage.options import camera_options, option_costs, options_frame
+from siteplan.coverage.options import (
+    camera_options,
+    option_costs,
+    options_frame,
+    site_paperwork_sek,
+)
 from siteplan.crs import require_projected, require_same_crs
 from siteplan.errors import InputError, InputWarning
-from siteplan.problem import OPTION_COLUMNS, PlacementProblem
+from siteplan.problem import OPTION_COLUMNS, OPTION_PAPERWORK, PlacementProblem
 from siteplan.schemas import require
 
 __all__ = ["build_problem", "coverage_matrix", "demand_points"]
@@ -219,7 +224,7 @@ def build_problem(
         all_sites = pd.concat([all_sites, inst_sites])
         options = pd.concat([options, inst_opts])
     options = options.assign(mask_lost_share=options["mask_lost_share"].fillna(0.0))
-    options = options[[*OPTION_COLUMNS, "mask_lost_share", "geometry"]]
+    options = options[[*OPTION_COLUMNS, OPTION_PAPERWORK, "mask_lost_share", "geometry"]]
     kept = _prune(options, coverage_matrix(options, demand), options.index.isin(fixed))
     options, matrix = kept.options, kept.coverage
     all_sites = all_sites[all_sites.index.isin(options["site_id"])]
@@ -296,13 +301,15 @@ def _priced_options(
         all_sites["site_cost_sek"].astype(float)
         + scenario.costs.connectivity_opex_sek_per_year * scenario.budget.horizon_years
     )
+    regime = scenario.legal.effective_regime
+    all_sites["paperwork_sek"] = site_paperwork_sek(scenario.costs, regime)
     priced = option_costs(
         options,
         all_sites,
         models=scenario.cameras,
         costs=scenario.costs,
         budget=scenario.budget,
-        regime=scenario.legal.effective_regime,
+        regime=regime,
     )
     return all_sites, options.join(priced)
 
@@ -344,6 +351,7 @@ def _installed_options(
         inst_sites, np.arange(len(inst_sites)), scenario.cameras, model_pos, azimuth, rays
     )
     inst_opts[["capex_sek", "opex_sek_per_year", "cost_sek"]] = 0.0
+    inst_opts["paperwork"] = False  # done when the camera was put up
     return inst_sites, inst_opts
 
 
@@ -467,6 +475,7 @@ def _installed_sites(
             "area": corridors["area"].to_numpy()[near],
             "legal_class": legal.to_numpy(),
             "site_cost_sek": 0.0,
+            "paperwork_sek": 0.0,
             "facade_normal_deg": np.nan,
         },
         index=pd.Index([f"installed-{i}" for i in installed.index], name="site_id"),

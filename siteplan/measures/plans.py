@@ -143,10 +143,8 @@ def solve_family(
 
 
 def _cost(problem: PlacementProblem, selected: Sequence[str]) -> float:
-    """Cost of `selected`: option costs plus each site's shared cost once."""
-    opts = problem.options.loc[list(selected)]
-    sites = problem.sites.loc[opts["site_id"].unique(), "site_cost_sek"]
-    return float(opts["cost_sek"].sum() + sites.sum())
+    """Cost of `selected`: option costs plus each site's shared cost and paperwork once."""
+    return problem.plan_cost_sek(problem.options.index.get_indexer(list(selected)))
 
 
 def effect_draws(

@@ -43,7 +43,13 @@ import scipy.sparse as sp
 
 from siteplan.errors import InputError
 from siteplan.measures.catalogue import Measure
-from siteplan.problem import OPTION_COLUMNS, SITE_COLUMNS, PlacementProblem
+from siteplan.problem import (
+    OPTION_COLUMNS,
+    OPTION_PAPERWORK,
+    SITE_COLUMNS,
+    SITE_PAPERWORK,
+    PlacementProblem,
+)
 
 __all__ = [
     "PERCEIVED",
@@ -371,6 +377,7 @@ def _measure_rows(
             "capex_sek": opts["capex_sek"],
             "opex_sek_per_year": opts["opex_sek_per_year"],
             "cost_sek": opts["cost_sek"],
+            "paperwork": False,  # camera law paperwork only
             "measure": opts["measure"],
             "kind": opts["kind"],
         },
@@ -385,6 +392,7 @@ def _measure_rows(
             "area": rows["area"].to_numpy(),
             "legal_class": "general",
             "site_cost_sek": 0.0,
+            "paperwork_sek": 0.0,
         },
         index=pd.Index(rows["site_id"].to_numpy(), name="site_id"),
         geometry=geometry.centroid.to_numpy() if geometry is not None else None,
@@ -541,11 +549,12 @@ def _problem(
         crs=points.crs,
     )
     all_sites = pd.concat(list(sites))
-    columns = [*OPTION_COLUMNS, "measure", "kind", "geometry"]
+    columns = [*OPTION_COLUMNS, OPTION_PAPERWORK, "measure", "kind", "geometry"]
     opts = gpd.GeoDataFrame(options[[c for c in columns if c in options]], crs=points.crs)
+    site_columns = [c for c in (*SITE_COLUMNS, SITE_PAPERWORK, "geometry") if c in all_sites]
     return PlacementProblem(
         options=opts,
-        sites=gpd.GeoDataFrame(all_sites[[*SITE_COLUMNS, "geometry"]], crs=points.crs),
+        sites=gpd.GeoDataFrame(all_sites[site_columns], crs=points.crs),
         demand=demand,
         coverage=cover,
         fixed=camera.fixed if camera is not None else frozenset(),

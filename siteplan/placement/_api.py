@@ -82,12 +82,6 @@ def _limits_from(pl: PlacementConfig) -> WorkLimits:
     )
 
 
-def _plan_cost(problem: PlacementProblem, pos: np.ndarray) -> float:
-    """Cost in SEK of the options at rows `pos`, shared site costs counted once."""
-    site = problem.site_index[pos]
-    return float(problem.option_cost_sek[pos].sum() + problem.site_cost_sek[np.unique(site)].sum())
-
-
 def _rows(red: _Reduction, inst: _Inst, sel: np.ndarray) -> np.ndarray:
     """Rows of problem.options of a reduced plan, the fixed cameras included, sorted."""
     return np.sort(np.r_[red.fixed_pos, inst.opt_pos[sel]]).astype(int)
@@ -307,7 +301,7 @@ class CameraPlacement:
         self.status_ = out.status
         self.method_ = out.method
         self.seconds_ = float(seconds)
-        self.cost_sek_ = _plan_cost(problem, pos)
+        self.cost_sek_ = problem.plan_cost_sek(pos)
         self.greedy_objective_ = float(red.constant + max(out.greedy_value, 0.0))
         self.covered_ = covered
         self.reduction_ = dict(red.sizes)
@@ -390,7 +384,7 @@ def greedy(
     return GreedyResult(
         sorted(problem.options.index[pos].tolist()),
         float(red.constant + inst.value(sel)),
-        _plan_cost(problem, pos),
+        problem.plan_cost_sek(pos),
         float(red.constant + g_val),
         time.perf_counter() - t0,
     )
@@ -582,7 +576,7 @@ def _frontier_point(
         **row,
         "objective": red.constant + inst.value(sel),
         "bound": red.constant + out.bound * (1 + 1e-9) + 1e-9,
-        "cost_sek": _plan_cost(problem, pos),
+        "cost_sek": problem.plan_cost_sek(pos),
         "n_cameras": len(pos),
         "status": out.status,
         "method": out.method,

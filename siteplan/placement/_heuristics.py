@@ -2,9 +2,10 @@
 Greedy and local search on a reduced instance.
 
 Lazy greedy (CELF, Leskovec et al. 2007) by gain per krona, counting the shared site cost while
-the site is closed, plus the best single camera (Khuller, Moss & Naor 1999), then a swap local
-search (remove one camera, add another, refill the budget). Every loop stops on a count of
-moves, never on the clock, so the plan does not depend on machine load.
+the site is closed (and its paperwork while no camera there needs it), plus the best single
+camera (Khuller, Moss & Naor 1999), then a swap local search (remove one camera, add another,
+refill the budget). Every loop stops on a count of moves, never on the clock, so the plan does
+not depend on machine load.
 """
 
 from __future__ import annotations
@@ -27,31 +28,60 @@ class _State:
         self.x = np.zeros(inst.n, dtype=bool)
         self.count = np.zeros(inst.m, dtype=np.int64)
         self.site_n = np.zeros(len(inst.site_cost), dtype=np.int64)
+        self.paper_n = np.zeros(len(inst.site_cost), dtype=np.int64)
         self.slot_used = np.zeros(len(inst.slot_start), dtype=bool)
         self.remaining = inst.budget
         for o in sel:
             self.add(int(o))
 
     def mcost(self, o: int) -> float:
-        """Cost of adding `o` now: its own cost, plus its site's if the site is closed."""
-        s = self.inst.site[o]
-        return float(self.inst.cost[o] + (self.inst.site_cost[s] if self.site_n[s] == 0 else 0.0))
+        """Cost of adding `o` now: its own, plus its site's and paperwork's if still unpaid."""
+        inst, s = self.inst, self.inst.site[o]
+        c = inst.cost[o] + (inst.site_cost[s] if self.site_n[s] == 0 else 0.0)
+        if inst.paper[o] and self.paper_n[s] == 0:
+            c += inst.site_paper[s]
+        return float(c)
+
+    def mcost_many(self, cands: np.ndarray, without: int = -1) -> np.ndarray:
+        """:meth:`mcost` of each of `cands`, as if option `without` (if >= 0) were removed."""
+        inst = self.inst
+        s = inst.site[cands]
+        site_n, paper_n = self.site_n[s], self.paper_n[s]
+        if without >= 0:
+            here = s == inst.site[without]
+            site_n = site_n - here
+            paper_n = paper_n - (here & bool(inst.paper[without]))
+        return (
+            inst.cost[cands]
+            + np.where(site_n > 0, 0.0, inst.site_cost[s])
+            + np.where(inst.paper[cands] & (paper_n == 0), inst.site_paper[s], 0.0)
+        )
+
+    def refund(self, o: int) -> float:
+        """What removing the chosen option `o` gives back to the budget."""
+        inst, s = self.inst, self.inst.site[o]
+        back = inst.cost[o] + (inst.site_cost[s] if self.site_n[s] == 1 else 0.0)
+        if inst.paper[o] and self.paper_n[s] == 1:
+            back += inst.site_paper[s]
+        return float(back)
 
     def add(self, o: int) -> None:
         inst = self.inst
         self.remaining -= self.mcost(o)
         self.x[o] = True
         self.site_n[inst.site[o]] += 1
+        self.paper_n[inst.site[o]] += int(inst.paper[o])
         self.slot_used[inst.slot[o]] = True
         cls = inst.cover.indices[inst.cover.indptr[o] : inst.cover.indptr[o + 1]]
         self.count[cls] += 1
 
     def remove(self, o: int) -> None:
         inst = self.inst
+        self.remaining += self.refund(o)
         self.x[o] = False
         s = inst.site[o]
         self.site_n[s] -= 1
-        self.remaining += inst.cost[o] + (inst.site_cost[s] if self.site_n[s] == 0 else 0.0)
+        self.paper_n[s] -= int(inst.paper[o])
         self.slot_used[inst.slot[o]] = False
         cls = inst.cover.indices[inst.cover.indptr[o] : inst.cover.indptr[o + 1]]
         self.count[cls] -= 1
@@ -87,8 +117,7 @@ def _celf(
     indptr, indices = inst.cover.indptr, inst.cover.indices
     uncov = np.where(st.count > 0, 0.0, wvec)
     gain = pvec[cand] + inst.cover[cand] @ uncov
-    site_open = st.site_n[inst.site[cand]] > 0
-    mc = inst.cost[cand] + np.where(site_open, 0.0, inst.site_cost[inst.site[cand]])
+    mc = st.mcost_many(cand)
     ok = (gain > _TOL) & ~st.slot_used[inst.slot[cand]]
     ratio = gain[ok] / np.maximum(mc[ok], _TOL)
     heap = list(zip((-ratio).tolist(), cand[ok].tolist(), [0] * int(ok.sum()), strict=True))
@@ -108,6 +137,7 @@ def _celf(
         if ver == n_sel:
             s = inst.site[o]
             opened = st.site_n[s] == 0 and inst.site_cost[s] > 0
+            opened |= bool(inst.paper[o]) and st.paper_n[s] == 0 and inst.site_paper[s] > 0
             st.add(o)
             cls = indices[indptr[o] : indptr[o + 1]]
             uncov[cls] = 0.0
@@ -129,13 +159,22 @@ def _celf(
 def _fill_cheapest(st: _State, cand: np.ndarray, need: int) -> None:
     """Add the cheapest options of `cand` (free slots, within budget) until `need` are added."""
     inst = st.inst
-    order = cand[np.argsort(inst.cost[cand] + inst.site_cost[inst.site[cand]], kind="stable")]
+    order = cand[np.argsort(_alone_cost(inst)[cand], kind="stable")]
     for o in order:
         if need <= 0:
             return
         if not st.x[o] and not st.slot_used[inst.slot[o]] and st.mcost(o) <= st.remaining + _TOL:
             st.add(int(o))
             need -= 1
+
+
+def _alone_cost(inst: _Inst) -> np.ndarray:
+    """Each option's cost as the only camera: its own, its site's and its paperwork."""
+    return (
+        inst.cost
+        + inst.site_cost[inst.site]
+        + np.where(inst.paper, inst.site_paper[inst.site], 0.0)
+    )
 
 
 def _greedy_inst(inst: _Inst, start: Sequence[int] = ()) -> np.ndarray:
@@ -166,7 +205,7 @@ def _greedy_inst(inst: _Inst, start: Sequence[int] = ()) -> np.ndarray:
     sel = st.selected
     if not start and not inst.has_area_rules and inst.n:
         # Best single camera (Khuller, Moss & Naor): guards greedy against one big option.
-        alone = inst.cost + inst.site_cost[inst.site]
+        alone = _alone_cost(inst)
         gain = inst.profit + inst.cover @ inst.weight
         fits = alone <= inst.budget + _TOL
         if fits.any():
@@ -217,12 +256,8 @@ def _try_swap(st: _State, o_out: int, g: np.ndarray, free: np.ndarray, top: np.n
     if len(cands) == 0:
         return False
     gain = g[cands] + regain
-    s_out = inst.site[o_out]
-    closes = st.site_n[s_out] == 1
-    budget2 = st.remaining + inst.cost[o_out] + (inst.site_cost[s_out] if closes else 0.0)
-    s_c = inst.site[cands]
-    open_after = st.site_n[s_c] - (s_c == s_out) > 0
-    mc = inst.cost[cands] + np.where(open_after, 0.0, inst.site_cost[s_c])
+    budget2 = st.remaining + st.refund(o_out)
+    mc = st.mcost_many(cands, without=o_out)
     net = gain - loss
     good = (mc <= budget2 + _TOL) & (net > 1e-9 * max(1.0, loss))
     if not good.any():

@@ -77,11 +77,13 @@ def _run(h: highspy.Highs) -> None:
 
 @dataclass(frozen=True)
 class _ModelArrays:
-    """The placement MILP in sparse row form (columns x, y, z; see :func:`_model_arrays`)."""
+    """The placement MILP in sparse row form (columns x, y, q, z; see :func:`_model_arrays`)."""
 
     ncol: int
-    ny: int
+    ny: int  # shared-cost columns: y (sites) then q (paperwork)
     ysites: np.ndarray  # site codes with a y column
+    psites: np.ndarray  # site codes with a q (paperwork) column
+    shared_cost: np.ndarray  # cost of each y and q column (reduced scale)
     a: sp.csr_matrix
     row_lo: np.ndarray
     row_hi: np.ndarray
@@ -109,6 +111,17 @@ def _slot_rows(
     return rows, np.full(int(need_row.sum()), -np.inf), np.where(has_y[need_row], 0.0, 1.0)
 
 
+def _paper_rows(inst: _Inst, pcol: np.ndarray, ncol: int) -> sp.csr_matrix:
+    """``sum_{o in slot, o needs paperwork} x_o <= q_site``, per slot holding such options."""
+    opts = np.flatnonzero(inst.paper & (pcol[inst.site] >= 0))
+    slots, row = np.unique(inst.slot[opts], return_inverse=True)
+    qs = pcol[inst.slot_site[slots]]
+    data = np.r_[np.ones(len(opts)), -np.ones(len(slots))]
+    rows = np.r_[row, np.arange(len(slots))]
+    cols = np.r_[opts, qs]
+    return sp.csr_matrix((data, (rows, cols)), shape=(len(slots), ncol))
+
+
 def _area_rows(inst: _Inst, ny: int) -> list[tuple[sp.csr_matrix, float]]:
     """Per-area minimums as ``(row, lower bound)`` pairs."""
     out = []
@@ -125,14 +138,19 @@ def _model_arrays(inst: _Inst, *, with_area_rules: bool) -> _ModelArrays:
     """
     The MILP in sparse row form.
 
-    Columns: x (options), y (multi-slot sites with a shared cost), z (demand classes). Rows:
-    coverage, budget, slot/site links, per-area minimums.
+    Columns: x (options), y (multi-slot sites with a shared cost), q (multi-slot sites whose
+    paperwork is still shared), z (demand classes). Rows: coverage, budget, slot/site links,
+    paperwork links, per-area minimums.
     """
     n, m = inst.n, inst.m
     ysites = np.flatnonzero(inst.site_cost > 0)
+    psites = np.flatnonzero(inst.site_paper > 0)
     ycol = np.full(len(inst.site_cost), -1, dtype=np.int64)
     ycol[ysites] = n + np.arange(len(ysites))
-    ny = len(ysites)
+    pcol = np.full(len(inst.site_cost), -1, dtype=np.int64)
+    pcol[psites] = n + len(ysites) + np.arange(len(psites))
+    shared_cost = np.r_[inst.site_cost[ysites], inst.site_paper[psites]]
+    ny = len(shared_cost)
     ncol = n + ny + m
     # z_j - sum_{o covers j} x_o <= 0
     cov = sp.hstack(
@@ -141,11 +159,13 @@ def _model_arrays(inst: _Inst, *, with_area_rules: bool) -> _ModelArrays:
     # Budget row in units of the mean option cost: HiGHS warns of (and suffers from) SEK-sized
     # coefficients next to the 0/1 coverage rows.
     unit = float(inst.cost[inst.cost > 0].mean()) if (inst.cost > 0).any() else 1.0
-    brow = np.r_[inst.cost, inst.site_cost[ysites], np.zeros(m)] / unit
+    brow = np.r_[inst.cost, shared_cost, np.zeros(m)] / unit
     slot_rows, slot_lo, slot_hi = _slot_rows(inst, ycol, ncol)
-    blocks = [cov, sp.csr_matrix(brow[None, :]), slot_rows]
-    lo = [np.full(m, -np.inf), np.array([-np.inf]), slot_lo]
-    hi = [np.zeros(m), np.array([inst.budget / unit]), slot_hi]
+    paper_rows = _paper_rows(inst, pcol, ncol)
+    n_paper = paper_rows.shape[0]
+    blocks = [cov, sp.csr_matrix(brow[None, :]), slot_rows, paper_rows]
+    lo = [np.full(m, -np.inf), np.array([-np.inf]), slot_lo, np.full(n_paper, -np.inf)]
+    hi = [np.zeros(m), np.array([inst.budget / unit]), slot_hi, np.zeros(n_paper)]
     if with_area_rules:
         for row, need in _area_rows(inst, ny):
             blocks.append(row)
@@ -157,6 +177,8 @@ def _model_arrays(inst: _Inst, *, with_area_rules: bool) -> _ModelArrays:
         ncol=ncol,
         ny=ny,
         ysites=ysites,
+        psites=psites,
+        shared_cost=shared_cost,
         a=a,
         row_lo=np.concatenate(lo).astype(float),
         row_hi=np.concatenate(hi).astype(float),
@@ -205,7 +227,9 @@ def _warm_start(h: highspy.Highs, inst: _Inst, arrays: _ModelArrays, start: np.n
     col[start] = 1.0
     open_sites = np.zeros(len(inst.site_cost), dtype=bool)
     open_sites[inst.site[start]] = True
-    col[inst.n : inst.n + arrays.ny] = open_sites[arrays.ysites]
+    papered = np.zeros(len(inst.site_cost), dtype=bool)
+    papered[inst.site[start][inst.paper[start]]] = True
+    col[inst.n : inst.n + arrays.ny] = np.r_[open_sites[arrays.ysites], papered[arrays.psites]]
     cnt = np.asarray(inst.cover[start].sum(axis=0)).ravel()
     col[inst.n + arrays.ny :] = np.minimum(cnt, 1.0)
     h.setSolution(arrays.ncol, np.arange(arrays.ncol, dtype=np.int32), col)
@@ -283,7 +307,7 @@ def _priced_milp(
     arrays = _model_arrays(inst, with_area_rules=False)
     obj = arrays.obj.copy()
     obj[: inst.n] -= mu * inst.cost
-    obj[inst.n : inst.n + arrays.ny] -= mu * inst.site_cost[arrays.ysites]
+    obj[inst.n : inst.n + arrays.ny] -= mu * arrays.shared_cost
     row_hi = arrays.row_hi.copy()
     row_hi[arrays.budget_row] = np.inf
     arrays = replace(arrays, obj=obj, row_hi=row_hi)

@@ -5,7 +5,10 @@ Drop excluded, filtered and unaffordable options; take the fixed cameras out (th
 off the budget, the demand they see is counted once); merge demand points covered by the same
 set of options (weights summed); drop options dominated by another heading in the same slot;
 fold demand seen by a single option into that option's profit; fold the site cost into the
-option cost where a site has only one camera slot.
+option cost where a site has only one camera slot, and a site's paperwork into its shared
+cost where every option there needs it (into the option cost where the site has one slot).
+What is left is a second shared cost only at multi-slot sites that mix exempt options with
+options needing paperwork.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ class _Inst:
     cost: np.ndarray  # per option, incl. the site cost where the site has one slot
     site: np.ndarray  # per option: site code
     site_cost: np.ndarray  # per site: shared cost still to pay (0 once folded or opened)
+    paper: np.ndarray  # per option: True if it needs its site's paperwork (not yet folded)
+    site_paper: np.ndarray  # per site: paperwork still to pay (0 once folded or paid)
     slot: np.ndarray  # per option: slot code, contiguous
     slot_start: np.ndarray  # first option of each slot
     slot_site: np.ndarray  # site code of each slot
@@ -74,7 +79,13 @@ class _Inst:
 
     def spend(self, sel: np.ndarray) -> float:
         """Cost (reduced scale) of the options `sel`, shared site costs counted once."""
-        return float(self.cost[sel].sum() + self.site_cost[np.unique(self.site[sel])].sum())
+        sel = np.asarray(sel, dtype=np.int64)
+        paper_sites = np.unique(self.site[sel][self.paper[sel]])
+        return float(
+            self.cost[sel].sum()
+            + self.site_cost[np.unique(self.site[sel])].sum()
+            + self.site_paper[paper_sites].sum()
+        )
 
     def area_ok(self, sel: np.ndarray) -> bool:
         """True if `sel` meets every per-area minimum."""
@@ -140,11 +151,13 @@ def _dominated(
     slot: np.ndarray,
     area: np.ndarray | None,
     strict_profit: bool,
+    paper: np.ndarray,
 ) -> np.ndarray:
     """
     Options dominated by another option in the same slot.
 
-    ``o`` is dominated by ``o'`` when ``o'`` covers every class ``o`` covers, costs no more,
+    ``o`` is dominated by ``o'`` when ``o'`` covers every class ``o`` covers, costs no more
+    (and needs the site's paperwork only if ``o`` does),
     has at least its folded profit (and the same area when area counts apply), and is better in
     one of these or earlier in order: a strict order, so one of each chain always survives.
     """
@@ -156,6 +169,7 @@ def _dominated(
     r, c, v = g.row, g.col, g.data
     keep = (r != c) & (slot[r] == slot[c]) & (v >= deg[r] - 0.5)
     keep &= cost[c] <= cost[r] + _TOL
+    keep &= paper[r] | ~paper[c]
     keep &= profit[c] >= profit[r] - _TOL
     if strict_profit:
         keep &= profit[r] <= _TOL
@@ -183,6 +197,8 @@ class _Parts:
     cost: np.ndarray
     site: np.ndarray
     site_cost: np.ndarray  # per site (original site codes)
+    paper: np.ndarray  # per option: needs its site's paperwork
+    site_paper: np.ndarray  # per site (original site codes): paperwork still to pay
     slot: np.ndarray
     opt_pos: np.ndarray
     opt_area: np.ndarray
@@ -195,7 +211,7 @@ class _Parts:
     def keep_options(self, k: np.ndarray) -> None:
         """Keep the options where the mask or index array `k` says so."""
         self.cover, self.profit, self.cost = self.cover[k], self.profit[k], self.cost[k]
-        self.site, self.slot = self.site[k], self.slot[k]
+        self.site, self.slot, self.paper = self.site[k], self.slot[k], self.paper[k]
         self.opt_pos, self.opt_area = self.opt_pos[k], self.opt_area[k]
         self.share_opt = self.share_opt[:, k]
 
@@ -225,7 +241,7 @@ def _merge_and_drop(p: _Parts, keep_area: np.ndarray, drop_dominated: bool) -> n
         if not drop_dominated:
             break
         area = p.opt_area if counted.any() else None
-        drop = _dominated(p.cover, p.cost, p.profit, p.slot, area, len(p.share_need) > 0)
+        drop = _dominated(p.cover, p.cost, p.profit, p.slot, area, len(p.share_need) > 0, p.paper)
         drop &= ~keep_area
         if not drop.any():
             break
@@ -260,17 +276,40 @@ def _drop_useless(p: _Parts, keep_area: np.ndarray) -> None:
     p.keep_classes(np.flatnonzero(cols_deg > 0))
 
 
+def _fold_paperwork(
+    p: _Parts, site_u: np.ndarray, site_code: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """
+    Per used site: (shared cost, per option paperwork flag, paperwork still to pay).
+
+    Where every option of a site needs the paperwork, it is paid exactly when the site opens:
+    it joins the shared cost. Where none does, it is never paid.
+    """
+    site_cost = p.site_cost[site_u].astype(float)
+    site_paper = p.site_paper[site_u].astype(float)
+    n_opt = np.bincount(site_code, minlength=len(site_u))
+    n_paper = np.bincount(site_code, weights=p.paper.astype(float), minlength=len(site_u))
+    every = n_paper == n_opt
+    site_cost = site_cost + np.where(every, site_paper, 0.0)
+    site_paper = np.where(every | (n_paper == 0), 0.0, site_paper)
+    return site_cost, p.paper & (site_paper[site_code] > 0), site_paper
+
+
 def _sorted_inst(p: _Parts) -> _Inst:
     """Renumber sites and slots, fold single-slot site costs, sort options by (site, slot)."""
     site_u, site_code = np.unique(p.site, return_inverse=True)
-    site_cost = p.site_cost[site_u].astype(float)
+    site_cost, paper, site_paper = _fold_paperwork(p, site_u, site_code)
     slot_code = np.unique(p.slot, return_inverse=True)[1]
     n_slot_site = np.bincount(
         site_code[np.unique(slot_code, return_index=True)[1]], minlength=len(site_u)
     )
-    fold = (n_slot_site == 1) & (site_cost > 0)
+    # One slot: at most one camera, so the site's costs are that camera's.
+    fold = n_slot_site == 1
     cost = p.cost + np.where(fold[site_code], site_cost[site_code], 0.0)
+    cost = cost + np.where(fold[site_code] & paper, site_paper[site_code], 0.0)
     site_cost = np.where(fold, 0.0, site_cost)
+    site_paper = np.where(fold, 0.0, site_paper)
+    paper = paper & (site_paper[site_code] > 0)
     order = np.lexsort((np.arange(len(cost)), slot_code, site_code))
     cover = p.cover[order].tocsr()
     cover.sort_indices()
@@ -297,6 +336,8 @@ def _sorted_inst(p: _Parts) -> _Inst:
         cost=cost[order],
         site=site_final,
         site_cost=site_cost[used_sites],
+        paper=paper[order],
+        site_paper=site_paper[used_sites],
         slot=slot_code,
         slot_start=slot_start,
         slot_site=site_final[slot_start] if len(slot_start) else np.zeros(0, int),
@@ -339,6 +380,8 @@ def _restrict(inst: _Inst, keep: np.ndarray) -> _Inst:
             cost=inst.cost[k],
             site=inst.site[k],
             site_cost=inst.site_cost,
+            paper=inst.paper[k],
+            site_paper=inst.site_paper,
             slot=inst.slot[k],
             opt_pos=inst.opt_pos[k],
             opt_area=inst.opt_area[k],
@@ -381,14 +424,15 @@ def _check_numbers(problem: PlacementProblem) -> None:
         )
         raise InputError(msg)
     cost, site_cost = problem.option_cost_sek, problem.site_cost_sek
+    site_cost = np.r_[site_cost, problem.site_paperwork_sek]
     if (
         not (np.isfinite(cost).all() and np.isfinite(site_cost).all())
         or (cost < 0).any()
         or (site_cost < 0).any()
     ):
         msg = (
-            "options 'cost_sek' or sites 'site_cost_sek' has negative or missing values; "
-            "costs must be >= 0 SEK."
+            "options 'cost_sek' or sites 'site_cost_sek'/'paperwork_sek' has negative or "
+            "missing values; costs must be >= 0 SEK."
         )
         raise InputError(msg)
 
@@ -440,6 +484,7 @@ class _Allowed:
     fixed_cost: float
     residual: float
     site_cost: np.ndarray  # per site; 0 where a fixed camera already pays it
+    site_paper: np.ndarray  # per site; 0 where a fixed camera already pays it
 
 
 def _allowed_options(
@@ -451,8 +496,10 @@ def _allowed_options(
 ) -> _Allowed:
     """Filter the options; raise if the fixed cameras or the cheapest camera exceed the budget."""
     options, cost, site = problem.options, problem.option_cost_sek, problem.site_index
+    paper = problem.option_paperwork
     fixed_sites = np.unique(site[fixed_pos])
-    fixed_cost = float(cost[fixed_pos].sum() + problem.site_cost_sek[fixed_sites].sum())
+    fixed_paper = np.unique(site[fixed_pos][paper[fixed_pos]])
+    fixed_cost = problem.plan_cost_sek(fixed_pos)
     if fixed_cost > budget_sek + _TOL:
         msg = (
             f"The {len(fixed_pos)} installed (fixed) cameras cost {fixed_cost:,.0f} SEK, more "
@@ -463,6 +510,8 @@ def _allowed_options(
     residual = budget_sek - fixed_cost
     site_cost_res = problem.site_cost_sek.copy()
     site_cost_res[fixed_sites] = 0.0
+    site_paper_res = problem.site_paperwork_sek.copy()
+    site_paper_res[fixed_paper] = 0.0
     excluded = options.index.isin(list(problem.excluded))
     allowed = ~options.index.isin(list(problem.fixed)) & ~excluded
     if stop_area_only:
@@ -470,7 +519,7 @@ def _allowed_options(
     slot_taken = np.zeros(slot.max() + 1 if len(slot) else 0, dtype=bool)
     slot_taken[slot[fixed_pos]] = True
     allowed &= ~slot_taken[slot]
-    total_cost = cost + site_cost_res[site]
+    total_cost = cost + site_cost_res[site] + np.where(paper, site_paper_res[site], 0.0)
     cheapest = float(total_cost[allowed].min()) if allowed.any() else math.inf
     if len(fixed_pos) == 0:
         if not allowed.any():
@@ -488,7 +537,7 @@ def _allowed_options(
             )
             raise InfeasibleError(msg)
     allowed &= total_cost <= residual + _TOL
-    return _Allowed(allowed, cheapest, fixed_cost, residual, site_cost_res)
+    return _Allowed(allowed, cheapest, fixed_cost, residual, site_cost_res, site_paper_res)
 
 
 @dataclass(frozen=True)
@@ -596,6 +645,8 @@ def _reduce(
             cost=problem.option_cost_sek[opt_idx].astype(float),
             site=problem.site_index[opt_idx],
             site_cost=ok.site_cost,
+            paper=problem.option_paperwork[opt_idx],
+            site_paper=ok.site_paper,
             slot=slot[opt_idx],
             opt_pos=opt_idx,
             opt_area=rules.opt_area[opt_idx],
@@ -617,6 +668,7 @@ def _reduce(
         "nnz_reduced": int(inst.cover.nnz),
         "sites_reduced": len(inst.site_cost),
         "sites_with_shared_cost": int((inst.site_cost > 0).sum()),
+        "sites_with_shared_paperwork": int((inst.site_paper > 0).sum()),
         "fixed": len(fixed_pos),
     }
     log.debug("reduced placement problem: %s", sizes)
