@@ -30,7 +30,7 @@ LIMITS = (
     "frontier; `coverage` casts the rays of every candidate heading against the buildings "
     "and classifies each view by the stop-area polygons; `frontier` solves 11 budgets with "
     "`FRONTIER_LIMITS` (work limits, so the same plans on any load); `write outputs` renders "
-    "the map, report and paperwork. The plan itself (`placement`) is a few seconds. "
+    "the map, report and paperwork. The plan itself (`placement`) is a few seconds."
 )
 
 

@@ -633,9 +633,7 @@ def _mix_cameras(
         )
         raise InputError(msg)
     fixed = problem.fixed | chosen
-    rows = opts.loc[sorted(fixed)]
-    site_sek = problem.sites.loc[rows["site_id"].unique(), "site_cost_sek"].sum()
-    budget = float(rows["cost_sek"].sum() + site_sek)
+    budget = problem.plan_cost_sek(opts.index.get_indexer(sorted(fixed)))
     return _placement_at(scenario, budget + 1.0).solve(dataclasses.replace(problem, fixed=fixed))
 
 

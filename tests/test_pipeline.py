@@ -356,8 +356,12 @@ def test_sample_portfolio_mix_is_at_least_the_camera_only_plan(plan_result) -> N
     assert mix.objective >= cams.objective - 1e-9
     # The numbers are reproducible from the options: cost and prevented recomputed.
     opts = folio.portfolio.problem.options.loc[list(mix.selected)]
-    sites = folio.portfolio.problem.sites.loc[opts["site_id"].unique(), "site_cost_sek"]
-    assert mix.cost_sek == pytest.approx(opts["cost_sek"].sum() + sites.sum())
+    all_sites = folio.portfolio.problem.sites
+    sites = all_sites.loc[opts["site_id"].unique(), "site_cost_sek"]
+    # the legal paperwork once per site with a camera that needs it
+    papered = opts.loc[opts["paperwork"].fillna(False).astype(bool), "site_id"].unique()
+    paper = all_sites.loc[papered, "paperwork_sek"]
+    assert mix.cost_sek == pytest.approx(opts["cost_sek"].sum() + sites.sum() + paper.sum())
     again = folio.portfolio.prevented(mix.selected)
     assert again.incidents == pytest.approx(mix.prevented_per_year)
     summary = plan_result.summary["portfolio"]

@@ -87,22 +87,49 @@ def strak_segments(corridors_classified: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return corridors_classified[on]
 
 
-def measure_views(
+class _Shares(NamedTuple):
+    """Per view: area, area inside the stop areas, and whether its outside part is on a stråk."""
+
+    area: np.ndarray
+    inside: np.ndarray
+    share: np.ndarray
+    on_strak: np.ndarray
+
+
+def _view_shares(
     geoms: np.ndarray, stop_areas: gpd.GeoDataFrame, strak: gpd.GeoDataFrame | None
-) -> list[ViewMeasure]:
-    """Area, share inside `stop_areas`, stråk contact and the main station of each view."""
+) -> tuple[_Shares, np.ndarray, np.ndarray]:
+    """The views' shares inside `stop_areas`, and the (view, stop area) pairs that touch."""
     area = shapely.area(geoms)
     inside = np.zeros(len(geoms))
-    best = np.full(len(geoms), -1)
-    dist = np.full(len(geoms), np.inf)
     polys = stop_areas.geometry.to_numpy()
     outside_geoms = geoms.copy()  # the part of each view outside the stop areas
+    left = right = np.zeros(0, dtype=np.int64)
     if len(polys) and len(geoms):
         union = shapely.union_all(polys)
         left, right = stop_areas.sindex.query(geoms, predicate="intersects")
         hit = np.unique(left)
         inside[hit] = shapely.area(shapely.intersection(geoms[hit], union))
         outside_geoms[hit] = shapely.difference(geoms[hit], union)
+    on_strak = np.zeros(len(geoms), dtype=bool)
+    if strak is not None and len(strak) and len(geoms):
+        hit_left, _ = strak.sindex.query(outside_geoms, predicate="intersects")
+        on_strak[np.unique(hit_left)] = True
+    inside = np.minimum(inside, area)
+    inside = np.where(area - inside < _AREA_EPS_M2, area, inside)  # clipping noise (~1e-13 m²)
+    share = np.where(area > 0, inside / np.where(area > 0, area, 1.0), 0.0)
+    return _Shares(area, inside, share, on_strak), left, right
+
+
+def measure_views(
+    geoms: np.ndarray, stop_areas: gpd.GeoDataFrame, strak: gpd.GeoDataFrame | None
+) -> list[ViewMeasure]:
+    """Area, share inside `stop_areas`, stråk contact and the main station of each view."""
+    shares, left, right = _view_shares(geoms, stop_areas, strak)
+    best = np.full(len(geoms), -1)
+    dist = np.full(len(geoms), np.inf)
+    polys = stop_areas.geometry.to_numpy()
+    if len(polys) and len(geoms):
         overlap = shapely.area(shapely.intersection(geoms[left], polys[right]))
         first = _first_per_group(left, np.lexsort((right, -overlap, left)))
         best[left[first]] = right[first]
@@ -115,21 +142,15 @@ def measure_views(
             keep = _first_per_group(li, np.lexsort((ri, li)))
             best[rest[li[keep]]] = ri[keep]
             dist[rest[li[keep]]] = shapely.distance(geoms[rest[li[keep]]], polys[ri[keep]])
-    on_strak = np.zeros(len(geoms), dtype=bool)
-    if strak is not None and len(strak) and len(geoms):
-        hit_left, _ = strak.sindex.query(outside_geoms, predicate="intersects")
-        on_strak[np.unique(hit_left)] = True
-    inside = np.minimum(inside, area)
-    inside = np.where(area - inside < _AREA_EPS_M2, area, inside)  # clipping noise (~1e-13 m²)
-    share = np.where(area > 0, inside / np.where(area > 0, area, 1.0), 0.0)
     ids = stop_areas.index.to_numpy(dtype=str)
     names = stop_areas["stop_name"].to_numpy() if "stop_name" in stop_areas else ids
+    area, inside = shares.area, shares.inside
     return [
         ViewMeasure(
             float(area[i]),
-            float(share[i]),
+            float(shares.share[i]),
             float(area[i] - inside[i]),
-            bool(on_strak[i]),
+            bool(shares.on_strak[i]),
             str(ids[best[i]]) if best[i] >= 0 else None,
             str(names[best[i]]) if best[i] >= 0 else None,
             float(dist[i]),
@@ -242,11 +263,10 @@ def view_classes(
     out = np.full(len(geoms), "general", dtype=object)
     if not info.exemption or not EXEMPT_PURPOSES.intersection(config.purposes):
         return out
-    measures = measure_views(geoms, stop_areas, strak)
-    area = np.array([m.area_m2 for m in measures], dtype=float)
-    share = np.array([m.share for m in measures], dtype=float)
-    on_strak = np.array([m.on_strak for m in measures], dtype=bool)
-    on_strak &= config.strak_policy != "general"
+    # Only the shares decide the class: no station, distance or reason (the slow part).
+    shares = _view_shares(geoms, stop_areas, strak)[0]
+    area, share = shares.area, shares.share
+    on_strak = shares.on_strak & (config.strak_policy != "general")
     out[(share > 0) | on_strak] = "stop_area_borderline"
     if config.strak_policy == "exempt":
         out[on_strak & (share > 0)] = "stop_area"
