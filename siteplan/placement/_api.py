@@ -605,7 +605,7 @@ def budget_frontier(
     budgets_sek: Sequence[float],
     *,
     method: Method = "auto",
-    time_limit_s: float = 10.0,
+    time_limit_s: float = 600.0,
     mip_gap: float = 1e-3,
     stop_area_only: bool = False,
     min_cameras_per_area: Mapping[str, int] | None = None,
@@ -635,8 +635,8 @@ def budget_frontier(
         As in :class:`CameraPlacement`.
     time_limit_s
         Safety net on the wall-clock time of the whole frontier (the reduction included).
-        Each budget is solved within `work_limits`; budgets reached after this limit get
-        status ``"time_limit"``.
+        Each budget is solved within `work_limits`, which decide the result; budgets reached
+        after this limit get status ``"time_limit"`` (and depend on the machine's load).
     mip_gap, stop_area_only, min_cameras_per_area, min_share_per_area, seed, threads
         As in :class:`CameraPlacement`.
     work_limits
