@@ -743,8 +743,8 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Connectivity (connection per site)",
     },
     "procurement.desc.paperwork": {
-        "sv": "Dokumentation och bedömning, {hours} h à {rate} kr per kamera",
-        "en": "Documentation and assessment, {hours} h at {rate} SEK per camera",
+        "sv": "Dokumentation och bedömning, {hours} h à {rate} kr per plats",
+        "en": "Documentation and assessment, {hours} h at {rate} SEK per site",
     },
     "procurement.desc.permit": {
         "sv": "Tillståndsprocess hos IMY (planeringspåslag för ledtid och avslagsrisk)",
