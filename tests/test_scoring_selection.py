@@ -118,3 +118,37 @@ def test_model_beats_the_best_baseline_over_rolling_folds_on_a_small_town(small_
         best = max(table.loc[(b, share), "pai"] for b in ("last_period_counts", "kde"))
         assert table.loc[("model", share), "pai"] >= best, share
         assert table.loc[("model", share), "pai"] > 2 * table.loc[("uniform", share), "pai"]
+
+
+def test_each_fold_adds_a_window_half_a_horizon_earlier_and_choices_use_only_the_past(
+    small_town,
+):
+    corridors, stops = small_town
+    inc = ip.generate_incidents(corridors, stops, process="near_repeat", n=2000, seed=4)
+    config = ScoringConfig(bandwidth_m="cv", bandwidth_candidates_m=[25.0, 100.0])
+    result = scoring.select_model(corridors, inc, config=config)
+    scores = result.scores
+    horizon = pd.Timedelta(days=result.horizon_days)
+    first = inc["occurred_at"].min()
+    n_cands = scores["candidate"].nunique()
+    for f, cut in enumerate(result.cut_dates):
+        rows = scores[scores["fold"] == f]
+        own = rows[rows["window"] == "fold"]
+        assert set(own["cut_date"]) == {cut}
+        assert len(own) == n_cands
+        between = rows[rows["window"] == "between"]
+        start = (pd.Timestamp(cut, tz=first.tz) - horizon / 2).normalize()
+        if (start - first).days >= selection.MIN_TRAIN_DAYS:
+            assert set(between["cut_date"]) == {start.date()}
+            assert len(between) == n_cands
+            # It ends before the next fold's cut, so a choice for later folds may use it.
+            if f + 1 < len(result.cut_dates):
+                nxt = pd.Timestamp(result.cut_dates[f + 1], tz=first.tz)
+                assert start + horizon <= nxt + pd.Timedelta(days=1)
+        else:
+            assert between.empty
+    assert (scores["window"] == "between").sum() >= n_cands * (len(result.cut_dates) - 1)
+    # The choice is the best mean over all windows; its mean counts both kinds.
+    summary = result.summary().set_index("candidate")
+    assert summary.loc[result.model.label, "mean"] == summary["mean"].max()
+    assert (summary["n_windows"] == len(scores) // n_cands).all()

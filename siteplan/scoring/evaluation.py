@@ -245,8 +245,9 @@ def evaluate(
     The folds (:func:`~siteplan.scoring.selection.rolling_folds`): the last cut is `cut_date`
     (default ``config.evaluation_cut_date``, else one horizon before the last incident), the
     earlier ones one horizon apart. At each cut every method is fitted on the incidents before
-    it only. The model of fold f is chosen by :func:`select_model`'s criterion on folds
-    0..f-1, so no fold's model has seen its own test period; fold 0 only serves that choice
+    it only. The model of fold f is chosen by :func:`select_model`'s criterion on the test
+    windows of folds 0..f-1 (each fold's own period and the window half a horizon before its
+    cut), so no fold's model has seen its own test period; fold 0 only serves that choice
     and is not reported (with a single fold, or data too few for a selection, the stated
     default model is reported). For each share s of network length, the top-ranked segments
     are taken until their length reaches s · A. Test incidents are snapped to their nearest

@@ -2,10 +2,13 @@
 
 Several cut dates, one forecast horizon apart and ending at the last incident; at each cut
 every candidate is fitted only on the incidents before it and scored on the incidents of the
-following horizon. The criterion is the mean PAI at 5 % and 10 % of the network length (the
-shares a camera plan can cover), averaged over the folds. The baselines (last-period counts and
-plain kernel densities) are among the candidates, so on these folds the chosen model is at
-least as good as each of them by construction.
+following horizon. Each fold also scores a second test window that starts half a horizon
+before its cut (overlapping its neighbours), so a choice made on the first k folds rests on
+2k windows: with few folds the choice is then less a matter of one period's luck. The
+criterion is the mean PAI at 5 % and 10 % of the network length (the shares a camera plan can
+cover), averaged over the windows. The baselines (last-period counts and plain kernel
+densities) are among the candidates, so on these windows the chosen model is at least as good
+as each of them by construction.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ DEFAULT_FOLDS = 5
 DEFAULT_HALF_LIFE_DAYS = 180.0
 #: Least training span before the first cut, in days.
 MIN_TRAIN_DAYS = 90.0
+#: Where each fold's second selection window starts: this share of a horizon before its cut.
+BETWEEN_WINDOW_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -67,9 +72,12 @@ class ModelSelection:
     default
         The stated default model (scenario bandwidth and half-life, estimated prior strength).
     scores
-        One row per candidate and fold: ``candidate`` (label), ``kind``, ``bandwidth_m``,
-        ``half_life_days``, ``prior_scale``, ``near_repeat``, ``fold``, ``cut_date``,
-        ``pai_5``, ``pai_10`` and ``criterion`` (their mean). Empty with a fallback.
+        One row per candidate and test window: ``candidate`` (label), ``kind``,
+        ``bandwidth_m``, ``half_life_days``, ``prior_scale``, ``near_repeat``, ``fold``,
+        ``window`` (``"fold"``: the fold's own test period; ``"between"``: the window
+        starting half a horizon before the fold's cut, which ends before the next fold's
+        cut), ``cut_date`` (the window's first day), ``pai_5``, ``pai_10`` and ``criterion``
+        (their mean). Empty with a fallback.
     cut_dates
         First day of each fold's test period, oldest first.
     horizon_days
@@ -86,12 +94,12 @@ class ModelSelection:
     fallback_reason: str | None = None
 
     def summary(self) -> pd.DataFrame:
-        """Mean and spread of the criterion per candidate, best first."""
+        """Mean and spread of the criterion over the test windows per candidate, best first."""
         if self.scores.empty:
-            return pd.DataFrame(columns=["candidate", "mean", "sd", "n_folds"])
+            return pd.DataFrame(columns=["candidate", "mean", "sd", "n_windows"])
         grouped = self.scores.groupby("candidate", sort=False)["criterion"]
         table = pd.DataFrame(
-            {"mean": grouped.mean(), "sd": grouped.std(ddof=1), "n_folds": grouped.count()}
+            {"mean": grouped.mean(), "sd": grouped.std(ddof=1), "n_windows": grouped.count()}
         )
         return table.sort_values("mean", ascending=False, kind="stable").reset_index()
 
@@ -190,26 +198,47 @@ def rolling_folds(
 def fold_scores(
     prep: Prepared, specs: Sequence[ModelSpec], folds: Folds
 ) -> tuple[pd.DataFrame, list[np.ndarray]]:
-    """Criterion of every candidate at every fold, and each fold's test counts."""
+    """
+    Criterion of every candidate in every test window, and each fold's test counts.
+
+    Fold f scores its own test period and, when at least ``MIN_TRAIN_DAYS`` lie before it, a
+    window of the same length starting ``BETWEEN_WINDOW_SHARE`` of a horizon before its cut.
+    Both end by the next fold's cut, so a choice for fold f may use every window of folds
+    0..f-1 (the last fold's own period runs to the last incident).
+    """
     rows = []
     tests = []
     prep.warm([s.bandwidth_m for s in specs if s.kind != "last_period_counts"])
+    h = folds.horizon_days
+    last_day = float(prep.days.max()) if len(prep.days) else 0.0
     for f, cut in enumerate(folds.cuts):
-        cut_day = prep.day_of(cut)
-        in_test = (prep.days >= cut_day) & (prep.days < cut_day + folds.horizon_days + 1e-9)
-        if f == len(folds.cuts) - 1:
-            in_test = prep.days >= cut_day
-        test = np.bincount(prep.seg[in_test], minlength=len(prep.lengths)).astype(float)
-        tests.append(test)
-        cache: dict = {}
-        for spec in specs:
-            order = surface(prep, spec, cut_day, folds.horizon_days, cache=cache).order
-            p5, p10 = pai_at(order, test, prep.lengths, SELECTION_SHARES)
-            rows.append(_score_row(spec, f, cut, p5, p10))
+        between = (cut - pd.Timedelta(days=BETWEEN_WINDOW_SHARE * h)).normalize()
+        windows = [("fold", cut)]
+        if prep.day_of(between) - prep.start_day >= MIN_TRAIN_DAYS:
+            windows.append(("between", between))
+        for window, start in windows:
+            start_day = prep.day_of(start)
+            runs_to_end = f == len(folds.cuts) - 1 and window == "fold"
+            test = _window_counts(prep, start_day, last_day + 1.0 if runs_to_end else start_day + h)
+            if window == "fold":
+                tests.append(test)
+            cache: dict = {}
+            for spec in specs:
+                order = surface(prep, spec, start_day, h, cache=cache).order
+                p5, p10 = pai_at(order, test, prep.lengths, SELECTION_SHARES)
+                rows.append(_score_row(spec, f, window, start, p5, p10))
     return pd.DataFrame(rows), tests
 
 
-def _score_row(spec: ModelSpec, fold: int, cut: pd.Timestamp, p5: float, p10: float) -> dict:
+def _window_counts(prep: Prepared, start_day: float, end_day: float) -> np.ndarray:
+    """Incidents per segment with ``start_day <= day < end_day`` (a day of slack at the end)."""
+    inside = (prep.days >= start_day) & (prep.days < end_day + 1e-9)
+    return np.bincount(prep.seg[inside], minlength=len(prep.lengths)).astype(float)
+
+
+def _score_row(
+    spec: ModelSpec, fold: int, window: str, cut: pd.Timestamp, p5: float, p10: float
+) -> dict:
     return {
         "candidate": spec.label,
         "kind": spec.kind,
@@ -218,6 +247,7 @@ def _score_row(spec: ModelSpec, fold: int, cut: pd.Timestamp, p5: float, p10: fl
         "prior_scale": spec.prior_scale,
         "near_repeat": spec.near_repeat,
         "fold": fold,
+        "window": window,
         "cut_date": cut.date(),
         "pai_5": p5,
         "pai_10": p10,
@@ -226,7 +256,7 @@ def _score_row(spec: ModelSpec, fold: int, cut: pd.Timestamp, p5: float, p10: fl
 
 
 def best_of(scores: pd.DataFrame, specs: Sequence[ModelSpec], folds: Sequence[int]) -> ModelSpec:
-    """The candidate with the highest mean criterion over `folds` (ties: earlier in `specs`)."""
+    """The best mean criterion over the test windows of `folds` (ties: earlier in `specs`)."""
     part = scores[scores["fold"].isin(list(folds))]
     mean = part.groupby("candidate", sort=False)["criterion"].mean().fillna(-math.inf)
     by_label = {s.label: s for s in specs}
