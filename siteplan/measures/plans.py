@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from siteplan.measures.portfolio import Portfolio, draw_reductions, only_kinds
-from siteplan.placement import FRONTIER_LIMITS, CameraPlacement
+from siteplan.placement import QUICK_LIMITS, CameraPlacement
 from siteplan.problem import PlacementProblem
 
 __all__ = [
@@ -196,8 +196,8 @@ def selection_frequency(
     budget_sek
         The budget.
     n_draws
-        Re-optimisations, each under one draw of the reductions with the frontier's work
-        limits (:data:`siteplan.placement.FRONTIER_LIMITS`).
+        Re-optimisations, each under one draw of the reductions with quick work limits
+        (:data:`siteplan.placement.QUICK_LIMITS`).
     seed
         Seed of the draws.
 
@@ -214,7 +214,7 @@ def selection_frequency(
     for r in draws:
         problem = dataclasses.replace(portfolio.with_reductions(r), excluded=excluded)
         quick = placement(budget_sek)
-        quick.work_limits = FRONTIER_LIMITS  # robustness, not a proof: the frontier's limits
+        quick.work_limits = QUICK_LIMITS  # robustness, not a proof
         chosen = set(quick.solve(problem).selected_)
         counts += counts.index.isin(list(chosen))
     return counts / n_draws

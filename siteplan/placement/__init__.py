@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from siteplan.placement._api import (
     FRONTIER_LIMITS,
+    QUICK_LIMITS,
     BoundResult,
     CameraPlacement,
     GreedyResult,
@@ -51,6 +52,7 @@ from siteplan.placement._highs import LpSolver
 
 __all__ = [
     "FRONTIER_LIMITS",
+    "QUICK_LIMITS",
     "BoundResult",
     "CameraPlacement",
     "GreedyResult",
